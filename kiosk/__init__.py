@@ -1,0 +1,3 @@
+"""Room kiosk: a calm session display for therapy rooms."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,111 @@
+"""The `kiosk` command. Logging is configured here and nowhere else."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from kiosk import __version__
+from kiosk.config import Config, ConfigError, load_config, render, with_overrides
+
+log = logging.getLogger(__name__)
+
+
+def _config(args: argparse.Namespace) -> Config:
+    config = load_config(args.config)
+    return with_overrides(config, data=getattr(args, "data", None),
+                          button_url=getattr(args, "button", None),
+                          hub_url=getattr(args, "hub", None),
+                          usb_mount_root=getattr(args, "usb_root", None),
+                          windowed=getattr(args, "windowed", False))
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    config = _config(args)
+    print(render(config))
+    for warning in config.warnings():
+        print(f"warning: {warning}", file=sys.stderr)
+    print(f"ok: {config.source or 'no config file found; built-in defaults'}", file=sys.stderr)
+    return 0
+
+
+def cmd_sessions(args: argparse.Namespace) -> int:
+    from kiosk.clock import SystemClock, local_zone
+    from kiosk.session_report import describe_sessions
+    from kiosk.store.journal import Journal
+
+    config = _config(args)
+    if not config.paths.database.exists():
+        print(f"no sessions yet: {config.paths.database} does not exist")
+        return 0
+    journal = Journal(config.paths.database, SystemClock())
+    try:
+        print(describe_sessions(journal, local_zone(config.timezone), limit=args.limit))
+    finally:
+        journal.close()
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from kiosk.launch import run_kiosk
+
+    return run_kiosk(_config(args), simulate_button=args.simulate_button)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kiosk", description="Room kiosk: a calm session display for therapy rooms, with a help button "
+                                  "and a hub. Run `kiosk run` on the kiosk, `kiosk hub serve` on the hub.")
+    parser.add_argument("--version", action="version", version=f"room kiosk {__version__}")
+    parser.add_argument("--config", type=Path, default=None,
+                        help="the TOML config file (default: $KIOSK_CONFIG, ~/.config/room-kiosk/kiosk.toml, "
+                             "/etc/room-kiosk/kiosk.toml, else built-in defaults)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    run = sub.add_parser("run", help="run the kiosk screen")
+    run.add_argument("--windowed", action="store_true", help="a window (800x480) instead of full screen")
+    run.add_argument("--simulate-button", action="store_true",
+                     help="a help button on the H key and on a pseudo-terminal whose path is printed")
+    run.add_argument("--data", type=Path, help="data folder (overrides [paths] data)")
+    run.add_argument("--button", help="help button serial URL (overrides [button] url)")
+    run.add_argument("--hub", help="hub URL (overrides [hub] url)")
+    run.add_argument("--usb-root", type=Path, help="where USB sticks are mounted (overrides [paths])")
+    run.set_defaults(func=cmd_run)
+
+    check = sub.add_parser("check-config", help="print the effective config, or what is wrong with it")
+    check.add_argument("--data", type=Path, help="data folder (overrides [paths] data)")
+    check.set_defaults(func=cmd_check_config)
+
+    sessions = sub.add_parser("sessions", help="list recent sessions from the journal")
+    sessions.add_argument("--data", type=Path, help="data folder (overrides [paths] data)")
+    sessions.add_argument("--limit", type=int, default=10, help="how many sessions (default 10)")
+    sessions.set_defaults(func=cmd_sessions)
+
+    for module in ("kiosk.hub.cli", "kiosk.button.cli", "kiosk.sync.cli"):
+        try:
+            register = __import__(module, fromlist=["register"]).register
+        except ImportError:
+            continue
+        register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except ConfigError as exc:
+        print(f"configuration error:\n{exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+

@@ -1,0 +1,149 @@
+"""The clock seam.
+
+A Raspberry Pi has no battery-backed clock: after a power cut the wall clock
+starts wherever fake-hwclock left it and jumps when NTP catches up. Every
+journal event therefore records the monotonic time, the boot id and whether
+the wall clock was trusted when it was written.
+"""
+
+from __future__ import annotations
+
+import logging
+import subprocess
+import threading
+import time
+import uuid
+from datetime import date, datetime, timedelta, timezone, tzinfo
+from pathlib import Path
+from typing import Protocol
+from zoneinfo import ZoneInfo
+
+log = logging.getLogger(__name__)
+
+_SYNC_FLAG = Path("/run/systemd/timesync/synchronized")
+_BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
+
+
+class Clock(Protocol):
+    def now(self) -> float:
+        """UTC wall time, seconds since the epoch."""
+
+    def monotonic(self) -> float: ...
+
+    @property
+    def boot_id(self) -> str: ...
+
+    def wall_trusted(self) -> bool: ...
+
+
+class SystemClock:
+    """The real clock. Trust is re-checked at most once a minute."""
+
+    def __init__(self, recheck_seconds: float = 60.0) -> None:
+        self._recheck = recheck_seconds
+        self._trusted: bool | None = None
+        self._checked_at = float("-inf")
+        self._lock = threading.Lock()
+        self._boot_id = read_boot_id()
+
+    def now(self) -> float:
+        return time.time()
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    @property
+    def boot_id(self) -> str:
+        return self._boot_id
+
+    def wall_trusted(self) -> bool:
+        with self._lock:
+            mono = time.monotonic()
+            if self._trusted is None or mono - self._checked_at >= self._recheck:
+                self._trusted = probe_wall_clock_synchronised()
+                self._checked_at = mono
+            return self._trusted
+
+
+class FakeClock:
+    """A clock tests move by hand."""
+
+    def __init__(self, start: float = 1_780_000_000.0, trusted: bool = True,
+                 boot_id: str = "fake-boot") -> None:
+        self.wall = start
+        self.mono = 1000.0
+        self.trusted = trusted
+        self._boot_id = boot_id
+
+    def now(self) -> float:
+        return self.wall
+
+    def monotonic(self) -> float:
+        return self.mono
+
+    @property
+    def boot_id(self) -> str:
+        return self._boot_id
+
+    def wall_trusted(self) -> bool:
+        return self.trusted
+
+    def advance(self, seconds: float) -> None:
+        self.wall += seconds
+        self.mono += seconds
+
+    def reboot(self, wall_gap: float, boot_id: str | None = None) -> None:
+        """A restart: wall time moves on, monotonic time starts again."""
+        self.wall += wall_gap
+        self.mono = 10.0
+        self._boot_id = boot_id or str(uuid.uuid4())
+
+
+def read_boot_id() -> str:
+    try:
+        return _BOOT_ID.read_text().strip()
+    except OSError:
+        return "unknown-boot-" + uuid.uuid4().hex[:12]
+
+
+def probe_wall_clock_synchronised() -> bool:
+    """True only when the system says its clock is synchronised; unknown is False."""
+    if _SYNC_FLAG.exists():
+        return True
+    try:
+        out = subprocess.run(
+            ["timedatectl", "show", "--property=NTPSynchronized", "--value"],
+            capture_output=True, text=True, timeout=2, check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return out.stdout.strip() == "yes"
+
+
+def local_zone(name: str | None) -> tzinfo:
+    if name:
+        return ZoneInfo(name)
+    local = datetime.now().astimezone().tzinfo
+    return local if local is not None else timezone.utc
+
+
+def time_of_day_after(now: float, hh_mm: str, zone: tzinfo) -> float:
+    """The next moment (today, or tomorrow if it has passed by over 12 h) at hh:mm local time."""
+    hour, minute = (int(part) for part in hh_mm.split(":"))
+    here = datetime.fromtimestamp(now, zone)
+    target = datetime.combine(here.date(), datetime.min.time().replace(hour=hour, minute=minute), zone)
+    if (here - target) > timedelta(hours=12):
+        target = datetime.combine(here.date() + timedelta(days=1), target.timetz(), zone)
+    return target.timestamp()
+
+
+def iso_utc(ts: float) -> str:
+    return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def parse_iso_utc(text: str) -> float:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def local_day(ts: float, zone: tzinfo) -> date:
+    return datetime.fromtimestamp(ts, zone).date()

@@ -1,0 +1,200 @@
+"""Configuration: one TOML file into frozen dataclasses, with a default for everything.
+
+Every error names the file, the line (where it can be found) and key, what
+was given and what is allowed. Unknown keys are errors: a typo must not pass
+silently and leave a room running on a default nobody chose.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from kiosk.session.plan import Phase, Plan
+
+PROFILES = ("calm", "silent", "still", "high_contrast")
+BUTTON_MODES = ("line", "any_byte", "modem")
+MODEM_LINES = ("cts", "dsr")
+PRESS_PATTERNS = ("single", "double")
+CHIME_FLOOR = 0.05
+DEFAULT_PIN = "2468"
+SYSTEM_CONFIG = Path("/etc/room-kiosk/kiosk.toml")
+
+
+def _default_data_dir() -> Path:
+    if os.geteuid() == 0 and Path("/var/lib").is_dir():
+        return Path("/var/lib/room-kiosk")
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "room-kiosk"
+
+
+@dataclass(frozen=True)
+class DisplayConfig:
+    profile: str = "calm"
+    show_minutes: bool = False
+    breaths_per_minute: float = 6.0
+    chime_volume: float = 0.35
+    fullscreen: bool = True
+
+
+@dataclass(frozen=True)
+class ButtonConfig:
+    url: str | None = None
+    mode: str = "line"
+    modem_line: str = "cts"
+    press: str = "single"
+    double_press_seconds: float = 0.8
+    baudrate: int = 115200
+
+
+@dataclass(frozen=True)
+class HubConfig:
+    url: str | None = None
+    token: str | None = None
+    sync_seconds: float = 30.0
+    public_key: Path | None = None
+
+
+@dataclass(frozen=True)
+class PathsConfig:
+    data: Path = field(default_factory=_default_data_dir)
+    usb_mount_root: Path = Path("/media")
+
+    @property
+    def database(self) -> Path:
+        return self.data / "kiosk.sqlite3"
+
+
+@dataclass(frozen=True)
+class WifiConfig:
+    enabled: bool = True
+    host: str = "0.0.0.0"
+    port: int = 8081
+
+
+DEFAULT_PLAN = Plan(name="Session")
+
+
+@dataclass(frozen=True)
+class Config:
+    room: str = "Therapy room"
+    timezone: str | None = None
+    pin: str = DEFAULT_PIN
+    plans: tuple[Plan, ...] = (DEFAULT_PLAN,)
+    display: DisplayConfig = field(default_factory=DisplayConfig)
+    button: ButtonConfig = field(default_factory=ButtonConfig)
+    hub: HubConfig = field(default_factory=HubConfig)
+    paths: PathsConfig = field(default_factory=PathsConfig)
+    wifi: WifiConfig = field(default_factory=WifiConfig)
+    source: Path | None = None
+
+    def plan(self, name: str | None) -> Plan:
+        for plan in self.plans:
+            if plan.name == name:
+                return plan
+        return self.plans[0]
+
+    def warnings(self) -> list[str]:
+        out = []
+        if self.pin == DEFAULT_PIN:
+            out.append(f"the facilitator PIN is the default ({DEFAULT_PIN}): set pin = \"...\" in the config")
+        if self.hub.url and not self.hub.token:
+            out.append("[hub] url is set but token is empty: the hub will refuse uploads (401)")
+        return out
+
+
+class ConfigError(Exception):
+    """All problems found in one config file, each on its own line."""
+
+    def __init__(self, source: Path | None, problems: list[str]) -> None:
+        self.source = source
+        self.problems = problems
+        where = str(source) if source else "config"
+        super().__init__("\n".join(f"{where}: {p}" for p in problems))
+
+
+# --- loading ---------------------------------------------------------------------------
+
+
+def default_config_path() -> Path | None:
+    env = os.environ.get("KIOSK_CONFIG")
+    if env:
+        return Path(env)
+    user = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "room-kiosk" / "kiosk.toml"
+    for candidate in (user, SYSTEM_CONFIG):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_config(path: Path | str | None = None) -> Config:
+    """Load the file at path (or the default location); no file at all gives the defaults."""
+    explicit = path is not None
+    source = Path(path) if path is not None else default_config_path()
+    if source is None:
+        return Config()
+    try:
+        text = source.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        if explicit:
+            raise ConfigError(source, ["file not found: create it (see README, Configuration) or leave "
+                                       "--config out to run on the defaults"]) from None
+        return Config()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(source, [f"cannot read the file: {exc}"]) from None
+    from kiosk.config_parse import parse_config
+    return parse_config(text, source)
+
+
+def with_overrides(config: Config, **paths: Any) -> Config:
+    """Command-line overrides (data folder, button URL, hub URL, windowed)."""
+    out = config
+    if paths.get("data"):
+        out = replace(out, paths=replace(out.paths, data=Path(paths["data"]).expanduser()))
+    if paths.get("usb_mount_root"):
+        out = replace(out, paths=replace(out.paths, usb_mount_root=Path(paths["usb_mount_root"])))
+    if paths.get("button_url") is not None:
+        out = replace(out, button=replace(out.button, url=paths["button_url"] or None))
+    if paths.get("hub_url") is not None:
+        out = replace(out, hub=replace(out.hub, url=paths["hub_url"] or None))
+    if paths.get("windowed"):
+        out = replace(out, display=replace(out.display, fullscreen=False))
+    return out
+
+
+def render(config: Config) -> str:
+    """The effective config, as TOML a person can read and copy."""
+    def q(v: Any) -> str:
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, (int, float)):
+            return f"{v:g}"
+        if v is None:
+            return '""'
+        return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    lines = [f"# effective configuration (from {config.source or 'built-in defaults'})",
+             f"room = {q(config.room)}", f"timezone = {q(config.timezone)}", f"pin = {q(config.pin)}", ""]
+    for name in ("display", "button", "hub", "paths", "wifi"):
+        section = getattr(config, name)
+        lines.append(f"[{name}]")
+        for f in fields(section):
+            value = getattr(section, f.name)
+            if name == "hub" and f.name == "token" and value:
+                value = value[:4] + "…"
+            lines.append(f"{f.name} = {q(str(value) if isinstance(value, Path) else value)}")
+        lines.append("")
+    for plan in config.plans:
+        lines += ["[[plans]]", f"name = {q(plan.name)}", f"opening_minutes = {q(plan.opening / 60)}",
+                  f"holding_minutes = {q(plan.holding / 60)}", f"closing_minutes = {q(plan.closing / 60)}"]
+        if plan.hard_end:
+            lines.append(f"hard_end = {q(plan.hard_end)}")
+        cues = ", ".join(f"{p} = [{', '.join(f'{lead / 60:g}' for lead in plan.leads(p))}]"
+                         for p in (Phase.OPENING, Phase.HOLDING, Phase.CLOSING))
+        lines.append(f"cue_minutes = {{ {cues} }}")
+        prompts = ", ".join(f"{p} = {q(plan.prompt(p))}" for p in Phase)
+        lines.append(f"prompts = {{ {prompts} }}")
+        lines.append("")
+    return "\n".join(lines)

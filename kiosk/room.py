@@ -1,0 +1,266 @@
+"""The room: one kiosk's session, help calls and journal, behind one lock.
+
+This is the seam the UI, the button link and the sync worker all use. Each
+action decides facts in the pure domain, hands them to the journal (which
+commits in its own thread) and tells subscribers. On start, an unfinished
+session is rebuilt from the journal and resumes in the right phase, with the
+interruption recorded.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from kiosk.clock import Clock, local_zone, time_of_day_after
+from kiosk.config import Config
+from kiosk.session import facts as F
+from kiosk.session.cues import Cue
+from kiosk.session.facts import Fact
+from kiosk.session.glyph import Glyph, glyph_for
+from kiosk.session.help import HelpCall, HelpCalls, change_call, raise_call
+from kiosk.session.machine import Session, TransitionRefused, rebuild
+from kiosk.session.plan import Phase, Plan
+from kiosk.store.journal import Journal
+
+log = logging.getLogger(__name__)
+
+THANK_YOU_SECONDS = 12.0
+ALIVE_META = "alive_at"
+Listener = Callable[[list[Fact]], None]
+
+
+@dataclass
+class Health:
+    """What the adapters report: the button and the hub link."""
+
+    button_configured: bool = False
+    button_ok: bool = True
+    button_detail: str = "no button configured"
+    hub_configured: bool = False
+    hub_reachable: bool | None = None
+    sync_waiting: int = 0
+    sync_rejected: int = 0
+    last_sync_at: float | None = None
+    sync_error: str = ""
+
+
+@dataclass(frozen=True)
+class RoomView:
+    """Everything a screen needs to draw, as plain data."""
+
+    room: str
+    phase: Phase
+    plan: Plan
+    plans: tuple[str, ...]
+    prompt: str
+    remaining: float | None
+    progress: float
+    invites_closing: bool
+    cues_fired: int
+    cues_total: int
+    last_cue: Cue | None
+    glyph: Glyph
+    help_call: HelpCall | None
+    health: Health
+    interrupted: bool
+    session_id: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Room:
+    def __init__(self, config: Config, journal: Journal, clock: Clock) -> None:
+        self.config = config
+        self.journal = journal
+        self.clock = clock
+        self.zone = local_zone(config.timezone)
+        self.session = Session()
+        self.help = HelpCalls()
+        self.health = Health(button_configured=bool(config.button.url), hub_configured=bool(config.hub.url))
+        if config.button.url:
+            self.health.button_detail = "waiting for the button"
+        self._lock = threading.RLock()
+        self._listeners: list[Listener] = []
+        self._plan_name = config.plans[0].name
+        self._resume()
+
+    # --- subscriptions -------------------------------------------------------
+
+    def subscribe(self, listener: Listener) -> None:
+        """listener(facts) runs in whichever thread made the change: bridge it before touching widgets."""
+        self._listeners.append(listener)
+
+    def _tell(self, facts: list[Fact]) -> None:
+        if not facts:
+            return
+        for listener in list(self._listeners):
+            try:
+                listener(facts)
+            except Exception:
+                log.exception("room listener %r failed", listener)
+
+    # --- session actions (UI thread; never wait for fsync) -------------------
+
+    def choose_plan(self, name: str) -> None:
+        with self._lock:
+            self._plan_name = self.config.plan(name).name
+
+    def begin(self, plan_name: str | None = None) -> list[Fact]:
+        with self._lock:
+            plan = self.config.plan(plan_name or self._plan_name)
+            now = self.clock.now()
+            hard_end = time_of_day_after(now, plan.hard_end, self.zone) if plan.hard_end else None
+            sid = str(uuid.uuid4())
+            facts = self.session.begin(plan, sid, now, hard_end)
+            return self._journal(facts)
+
+    def continue_to_holding(self) -> list[Fact]:
+        return self._act(lambda now: self.session.continue_to_holding(now))
+
+    def go_to_closing(self) -> list[Fact]:
+        return self._act(lambda now: self.session.go_to_closing(now))
+
+    def extend(self, seconds: float = 300.0) -> list[Fact]:
+        return self._act(lambda now: self.session.extend(now, seconds))
+
+    def end_session(self) -> list[Fact]:
+        return self._act(lambda now: self.session.end_early(now))
+
+    def tick(self) -> list[Fact]:
+        """Let time pass; call about once a second."""
+        return self._act(lambda now: self.session.advance(now))
+
+    def _act(self, decide: Callable[[float], list[Fact]]) -> list[Fact]:
+        with self._lock:
+            try:
+                facts = decide(self.clock.now())
+            except TransitionRefused as exc:
+                log.info("ignored: %s", exc)
+                return []
+            return self._journal(facts)
+
+    def _journal(self, facts: list[Fact]) -> list[Fact]:
+        sid = self.session.state.session_id
+        for fact in facts:
+            self.journal.append(fact.kind, fact.data, session_id=sid)
+        self._tell(facts)
+        return facts
+
+    # --- help calls -----------------------------------------------------------
+
+    def raise_help(self, source: str = "button", wait: bool = True) -> str | None:
+        """Journal the call first (waiting for the commit when wait), then show it.
+
+        A second press while a call is open is logged as a repeat, not a new call.
+        """
+        with self._lock:
+            now = self.clock.now()
+            sid = self.session.state.session_id if self.session.state.active else None
+            if self.help.open_call() is not None:
+                open_id = self.help.open_call().call_id
+                self.journal.append("help.repeated", {"at": now, "call_id": open_id, "source": source},
+                                    session_id=sid)
+                return open_id
+            fact = raise_call(str(uuid.uuid4()), now, source)
+            future = self.journal.append(fact.kind, fact.data, session_id=sid)
+        if wait:
+            future.result(timeout=10)
+        with self._lock:
+            self.help.apply(fact, session_id=sid)
+        self._tell([fact])
+        return fact.data["call_id"]
+
+    def change_help(self, kind: str, call_id: str | None = None, by: str | None = None,
+                    at: float | None = None) -> bool:
+        """delivered / acknowledged / resolved / cancelled; news that does not move the call is dropped."""
+        with self._lock:
+            call = self.help.calls.get(call_id) if call_id else self.help.open_call()
+            if call is None:
+                return False
+            fact = change_call(kind, call.call_id, at if at is not None else self.clock.now(), by)
+            if self.help.apply(fact, session_id=call.session_id) is None:
+                return False
+            self.journal.append(fact.kind, fact.data, session_id=call.session_id)
+        self._tell([fact])
+        return True
+
+    # --- other adapters' events -------------------------------------------------
+
+    def note(self, kind: str, payload: dict[str, Any] | None = None):
+        """Journal an adapter's event (button connected, fault, self-test...). Returns the Future."""
+        data = {"at": self.clock.now(), **(payload or {})}
+        with self._lock:
+            sid = self.session.state.session_id if self.session.state.active else None
+        future = self.journal.append(kind, data, session_id=sid)
+        self._tell([Fact(kind, data)])
+        return future
+
+    def update_health(self, **changes: Any) -> None:
+        with self._lock:
+            for key, value in changes.items():
+                setattr(self.health, key, value)
+        self._tell([Fact("health.changed", dict(changes))])
+
+    def alive(self) -> None:
+        """Heartbeat, so a restart knows roughly when the kiosk went down."""
+        self.journal.set_meta(ALIVE_META, repr(self.clock.now()))
+
+    # --- reading ----------------------------------------------------------------
+
+    def glyph(self) -> Glyph:
+        with self._lock:
+            h = self.health
+            return glyph_for(self.help.open_call(), h.hub_configured, h.hub_reachable,
+                             h.button_configured and not h.button_ok)
+
+    def view(self) -> RoomView:
+        with self._lock:
+            now = self.clock.now()
+            s = self.session.state
+            phase = s.phase
+            if phase is Phase.DONE and s.ended_at is not None and now - s.ended_at > THANK_YOU_SECONDS:
+                phase = Phase.WELCOME
+            if phase is Phase.WELCOME or s.plan is None:
+                plan = self.config.plan(self._plan_name)
+            else:
+                plan = s.plan
+            fired = self.session.state.cues_fired_in_phase() if s.active else []
+            cues = s.cues() if s.active else []
+            return RoomView(
+                room=self.config.room, phase=phase, plan=plan,
+                plans=tuple(p.name for p in self.config.plans), prompt=plan.prompt(phase),
+                remaining=s.remaining(now) if s.active else None,
+                progress=s.progress(now) if s.active else 0.0,
+                invites_closing=s.invites_closing(now), cues_fired=len(fired), cues_total=len(cues),
+                last_cue=fired[-1] if fired else None, glyph=self.glyph(), help_call=self.help.open_call(),
+                health=Health(**vars(self.health)), interrupted=bool(s.interruptions) and s.active,
+                session_id=s.session_id,
+            )
+
+    # --- resume -------------------------------------------------------------------
+
+    def _resume(self) -> None:
+        help_records = self.journal.records(kinds=F.HELP_KINDS)
+        for r in help_records:
+            self.help.apply(r.fact, session_id=r.session_id)
+        starts = self.journal.records(kinds=[F.SESSION_STARTED], newest_first=True, limit=1)
+        if not starts:
+            return
+        sid = starts[0].session_id
+        records = self.journal.records(session_id=sid)
+        self.session = rebuild([(r.fact, r.session_id) for r in records])
+        if not self.session.state.active:
+            return
+        last = self.journal.records(newest_first=True, limit=1)
+        went_down = last[0].wall if last else self.clock.now()
+        alive = self.journal.get_meta(ALIVE_META)
+        if alive:
+            went_down = max(went_down, float(alive))
+        now = self.clock.now()
+        log.warning("resuming session %s in its %s phase after %.0f s down", sid, self.session.state.phase,
+                    now - went_down)
+        self._journal(self.session.interrupted(went_down, now))
+        self.tick()

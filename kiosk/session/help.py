@@ -1,0 +1,90 @@
+"""The help-call lifecycle: raised -> delivered -> acknowledged -> resolved, or cancelled.
+
+"Delivered" means the hub committed the call. While a call is raised but not
+delivered and the hub cannot be reached, the adults in the room must be told
+plainly that it was NOT delivered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from kiosk.session import facts as F
+from kiosk.session.facts import Fact
+
+
+class HelpState(StrEnum):
+    RAISED = "raised"
+    DELIVERED = "delivered"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+    CANCELLED = "cancelled"
+
+    @property
+    def open(self) -> bool:
+        return self in (HelpState.RAISED, HelpState.DELIVERED, HelpState.ACKNOWLEDGED)
+
+
+_RANK = {HelpState.RAISED: 0, HelpState.DELIVERED: 1, HelpState.ACKNOWLEDGED: 2,
+         HelpState.RESOLVED: 3, HelpState.CANCELLED: 3}
+_KIND_STATE = {F.HELP_DELIVERED: HelpState.DELIVERED, F.HELP_ACKNOWLEDGED: HelpState.ACKNOWLEDGED,
+               F.HELP_RESOLVED: HelpState.RESOLVED, F.HELP_CANCELLED: HelpState.CANCELLED}
+
+
+@dataclass
+class HelpCall:
+    call_id: str
+    raised_at: float
+    source: str
+    session_id: str | None = None
+    state: HelpState = HelpState.RAISED
+    times: dict[str, float] = field(default_factory=dict)
+    by: str | None = None
+
+
+class HelpCalls:
+    """All help calls, folded from the journal. Late or repeated news never moves a call backwards."""
+
+    def __init__(self) -> None:
+        self.calls: dict[str, HelpCall] = {}
+
+    def apply(self, fact: Fact, session_id: str | None = None) -> HelpCall | None:
+        d = fact.data
+        call_id = d.get("call_id")
+        if fact.kind == F.HELP_RAISED:
+            if call_id in self.calls:
+                return None
+            call = HelpCall(call_id, d["at"], d.get("source", "button"), session_id)
+            call.times[HelpState.RAISED] = d["at"]
+            self.calls[call_id] = call
+            return call
+        target = _KIND_STATE.get(fact.kind)
+        call = self.calls.get(call_id)
+        if target is None or call is None or not call.state.open:
+            return None
+        if _RANK[target] <= _RANK[call.state] and target is not HelpState.CANCELLED:
+            return None
+        call.state = target
+        call.times[target] = d["at"]
+        if d.get("by"):
+            call.by = d["by"]
+        return call
+
+    def open_call(self) -> HelpCall | None:
+        open_calls = [c for c in self.calls.values() if c.state.open]
+        return max(open_calls, key=lambda c: c.raised_at) if open_calls else None
+
+    def undelivered(self) -> list[HelpCall]:
+        return [c for c in self.calls.values() if c.state is HelpState.RAISED]
+
+
+def raise_call(call_id: str, now: float, source: str) -> Fact:
+    return Fact(F.HELP_RAISED, {"at": now, "call_id": call_id, "source": source})
+
+
+def change_call(kind: str, call_id: str, now: float, by: str | None = None) -> Fact:
+    data: dict = {"at": now, "call_id": call_id}
+    if by:
+        data["by"] = by
+    return Fact(kind, data)

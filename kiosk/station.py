@@ -1,0 +1,62 @@
+"""The running kiosk without its screen: journal, room, and the threads around them.
+
+The button link, the sync worker and the Wi-Fi download page each run in
+their own thread, reach the session only through the Room, and stop
+cleanly. The UI builds a Station, starts it, and stops it on exit.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Protocol
+
+from kiosk.clock import Clock, SystemClock
+from kiosk.config import Config
+from kiosk.room import Room
+from kiosk.store.journal import Journal
+
+log = logging.getLogger(__name__)
+
+
+class Service(Protocol):
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+class Station:
+    def __init__(self, config: Config, clock: Clock | None = None, simulate_button: bool = False) -> None:
+        self.config = config
+        self.clock = clock or SystemClock()
+        self.journal = Journal(config.paths.database, self.clock)
+        self.room = Room(config, self.journal, self.clock)
+        self.simulate_button = simulate_button
+        self.services: list[Service] = []
+        self.simulated_button_path: str | None = None
+
+    def start(self) -> None:
+        if self.simulate_button:
+            from kiosk.button.simulator import SimulatedButton
+
+            sim = SimulatedButton(self.room)
+            self.services.append(sim)
+            self.simulated_button_path = sim.path
+        elif self.config.button.url:
+            from kiosk.button.link import ButtonLink
+
+            self.services.append(ButtonLink(self.config.button, self.room))
+        if self.config.hub.url:
+            from kiosk.sync.worker import SyncWorker
+
+            self.services.append(SyncWorker(self.config.hub, self.room, self.clock))
+        for service in self.services:
+            service.start()
+
+    def stop(self) -> None:
+        for service in reversed(self.services):
+            try:
+                service.stop()
+            except Exception:
+                log.exception("stopping %r failed", service)
+        self.services.clear()
+        self.journal.close()

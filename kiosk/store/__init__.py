@@ -1,0 +1,1 @@
+"""The kiosk's store: one SQLite file, the journal, and sync bookkeeping."""

@@ -1,0 +1,34 @@
+"""Opening the kiosk database with durability settings that survive a pulled plug.
+
+WAL lets the UI and sync threads read while the journal writer commits;
+synchronous=FULL makes each commit reach the disk before it is reported.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from peewee import SqliteDatabase
+
+from kiosk.store import migrations
+from kiosk.store.models import Models, make_models
+
+log = logging.getLogger(__name__)
+
+PRAGMAS = {
+    "journal_mode": "wal",
+    "synchronous": 2,  # FULL
+    "busy_timeout": 10_000,
+    "foreign_keys": 1,
+}
+
+
+def open_database(path: Path | str) -> tuple[SqliteDatabase, Models]:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    db = SqliteDatabase(str(path), pragmas=PRAGMAS, check_same_thread=False)
+    db.connect(reuse_if_open=True)
+    models = make_models(db)
+    migrations.migrate(db, models)
+    return db, models

@@ -1,0 +1,188 @@
+"""The journal: the one write path for session data.
+
+Append-only events, each with a UUID, a per-device sequence number, UTC wall
+time, monotonic time, boot id and whether the wall clock was trusted. All
+writes go through one writer thread and one connection; events queued
+together commit in one transaction (one fsync), so a burst costs little.
+`append` returns at once with a Future the caller may wait on: the UI thread
+never waits for fsync, the button thread does (a help call is journalled
+before anything else happens).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import queue
+import threading
+import uuid as uuidlib
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping
+
+from kiosk.clock import Clock
+from kiosk.session.record import EventRecord, dump_payload
+from kiosk.store.database import open_database
+
+log = logging.getLogger(__name__)
+
+CommitListener = Callable[[list[EventRecord]], None]
+_STOP = object()
+_BATCH = 500
+
+
+class JournalClosed(RuntimeError):
+    pass
+
+
+class Journal:
+    def __init__(self, path: Path | str, clock: Clock) -> None:
+        self.path = Path(path)
+        self.clock = clock
+        self.db, self.models = open_database(self.path)
+        self.device_id = self._device_id()
+        last = self.models.Event.select(self.models.Event.seq).order_by(self.models.Event.seq.desc()).first()
+        self._next_seq = (last.seq + 1) if last else 1
+        self._seq_lock = threading.Lock()
+        self._queue: queue.Queue = queue.Queue()
+        self._listeners: list[CommitListener] = []
+        self._closed = False
+        self._writer = threading.Thread(target=self._run, name="journal-writer", daemon=True)
+        self._writer.start()
+
+    # --- writing ------------------------------------------------------------
+
+    def append(self, kind: str, payload: Mapping[str, Any] | None = None,
+               session_id: str | None = None) -> "Future[EventRecord]":
+        with self._seq_lock:
+            if self._closed:
+                raise JournalClosed(f"the journal at {self.path} is closed")
+            record = EventRecord(
+                uuid=str(uuidlib.uuid4()), seq=self._next_seq, device_id=self.device_id,
+                wall=self.clock.now(), mono=self.clock.monotonic(), boot_id=self.clock.boot_id,
+                clock_trusted=self.clock.wall_trusted(), session_id=session_id, kind=kind,
+                payload=dict(payload or {}))
+            self._next_seq += 1
+            future: Future[EventRecord] = Future()
+            self._queue.put((record, future))
+        return future
+
+    def write(self, fn: Callable[[], Any]) -> "Future[Any]":
+        """Run fn in the writer thread inside a transaction (sync marks, meta)."""
+        future: Future = Future()
+        with self._seq_lock:
+            if self._closed:
+                raise JournalClosed(f"the journal at {self.path} is closed")
+            self._queue.put((fn, future))
+        return future
+
+    def set_meta(self, key: str, value: str) -> "Future[Any]":
+        Meta = self.models.Meta
+        return self.write(lambda: Meta.insert(key=key, value=value).on_conflict_replace().execute())
+
+    def on_commit(self, listener: CommitListener) -> None:
+        self._listeners.append(listener)
+
+    def close(self, timeout: float = 10.0) -> None:
+        with self._seq_lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._queue.put((_STOP, None))
+        self._writer.join(timeout)
+        self.db.close()
+
+    # --- reading ------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.models.Meta.get_or_none(self.models.Meta.key == key)
+        return row.value if row else None
+
+    def records(self, session_id: str | None = None, kinds: Iterable[str] | None = None,
+                after_seq: int = 0, limit: int | None = None, newest_first: bool = False) -> list[EventRecord]:
+        E = self.models.Event
+        q = E.select().where(E.seq > after_seq)
+        if session_id is not None:
+            q = q.where(E.session_id == session_id)
+        if kinds is not None:
+            q = q.where(E.kind.in_(list(kinds)))
+        q = q.order_by(E.seq.desc() if newest_first else E.seq)
+        if limit is not None:
+            q = q.limit(limit)
+        return [row_to_record(r) for r in q]
+
+    def last_seq(self) -> int:
+        with self._seq_lock:
+            return self._next_seq - 1
+
+    # --- the writer thread ----------------------------------------------------
+
+    def _device_id(self) -> str:
+        existing = self.get_meta("device_id")
+        if existing:
+            return existing
+        new = str(uuidlib.uuid4())
+        with self.db.atomic():
+            self.models.Meta.insert(key="device_id", value=new).on_conflict_ignore().execute()
+        return self.get_meta("device_id") or new
+
+    def _run(self) -> None:
+        stopping = False
+        while not stopping:
+            batch = [self._queue.get()]
+            while len(batch) < _BATCH:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            if any(item is _STOP for item, _ in batch):
+                stopping = True
+                batch = [b for b in batch if b[0] is not _STOP]
+            if batch:
+                self._commit(batch)
+
+    def _commit(self, batch: list[tuple[Any, Future]]) -> None:
+        records = [(item, fut) for item, fut in batch if isinstance(item, EventRecord)]
+        if records:
+            self._commit_events(records)
+        for item, fut in batch:
+            if isinstance(item, EventRecord):
+                continue
+            try:
+                with self.db.atomic():
+                    value = item()
+            except Exception as exc:  # thread boundary: report to the waiter, keep the writer up
+                log.exception("journal write %r to %s failed", item, self.path)
+                fut.set_exception(exc)
+            else:
+                fut.set_result(value)
+
+    def _commit_events(self, records: list[tuple[EventRecord, Future]]) -> None:
+        try:
+            with self.db.atomic():
+                self.models.Event.insert_many([record_to_row(r) for r, _ in records]).execute()
+        except Exception as exc:  # thread boundary: report to every waiter, keep the writer up
+            log.exception("journal commit of %d events to %s failed", len(records), self.path)
+            for _, fut in records:
+                fut.set_exception(exc)
+            return
+        for rec, fut in records:
+            fut.set_result(rec)
+        committed = [r for r, _ in records]
+        for listener in list(self._listeners):
+            try:
+                listener(committed)
+            except Exception:
+                log.exception("journal commit listener %r failed", listener)
+
+
+def record_to_row(r: EventRecord) -> dict[str, Any]:
+    return {"seq": r.seq, "uuid": r.uuid, "device_id": r.device_id, "wall": r.wall, "mono": r.mono,
+            "boot_id": r.boot_id, "clock_trusted": r.clock_trusted, "session_id": r.session_id,
+            "kind": r.kind, "payload": dump_payload(r.payload)}
+
+
+def row_to_record(row: Any) -> EventRecord:
+    return EventRecord(uuid=row.uuid, seq=row.seq, device_id=row.device_id, wall=row.wall, mono=row.mono,
+                       boot_id=row.boot_id, clock_trusted=bool(row.clock_trusted),
+                       session_id=row.session_id, kind=row.kind, payload=json.loads(row.payload))
