@@ -29,10 +29,14 @@ class TransitionRefused(Exception):
 
 @dataclass
 class PhaseTimes:
+    """planned_* is the schedule as it stood when the phase began (chained from the previous
+    phase's planned end); target_end is the running deadline, moved by +5 min."""
+
     phase: Phase
     planned_start: float
     planned_end: float | None
     actual_start: float
+    target_end: float | None
     actual_end: float | None = None
     reason: str = ""
 
@@ -60,33 +64,34 @@ class SessionState:
         return self.phase in (Phase.OPENING, Phase.HOLDING, Phase.CLOSING)
 
     @property
-    def planned_end(self) -> float | None:
+    def deadline(self) -> float | None:
+        """When the current phase is due to end (None outside a session)."""
         cur = self.current
-        return cur.planned_end if cur and self.active else None
+        return cur.target_end if cur and self.active else None
 
     def remaining(self, now: float) -> float | None:
-        end = self.planned_end
+        end = self.deadline
         return None if end is None else end - now
 
     def progress(self, now: float) -> float:
         """0..1 through the current phase's planned time (1 when over)."""
         cur = self.current
-        if not cur or not self.active or cur.planned_end is None:
+        if not cur or not self.active or cur.target_end is None:
             return 0.0
-        span = cur.planned_end - cur.actual_start
+        span = cur.target_end - cur.actual_start
         if span <= 0:
             return 1.0
         return max(0.0, min(1.0, (now - cur.actual_start) / span))
 
     def invites_closing(self, now: float) -> bool:
-        end = self.planned_end
+        end = self.deadline
         return self.phase is Phase.HOLDING and end is not None and now >= end
 
     def cues(self) -> list[Cue]:
         cur = self.current
-        if not cur or not self.active or self.plan is None or cur.planned_end is None:
+        if not cur or not self.active or self.plan is None or cur.target_end is None:
             return []
-        return cue_schedule(cur.phase, cur.actual_start, cur.planned_end, self.plan.leads(cur.phase))
+        return cue_schedule(cur.phase, cur.actual_start, cur.target_end, self.plan.leads(cur.phase))
 
     def cues_fired_in_phase(self) -> list[Cue]:
         cur = self.current
@@ -102,7 +107,8 @@ class SessionState:
             "phase": str(self.phase),
             "started_at": self.started_at,
             "hard_end_at": self.hard_end_at,
-            "phases": [(str(p.phase), p.planned_start, p.planned_end, p.actual_start, p.actual_end, p.reason)
+            "phases": [(str(p.phase), p.planned_start, p.planned_end, p.actual_start, p.target_end, p.actual_end,
+                        p.reason)
                        for p in self.phases],
             "fired": sorted(self.fired),
             "extensions": list(self.extensions),
@@ -149,9 +155,9 @@ class Session:
 
     def extend(self, now: float, seconds: float = EXTENSION_SECONDS) -> list[Fact]:
         cur = self.state.current
-        if not self.state.active or cur is None or cur.planned_end is None:
+        if not self.state.active or cur is None or cur.target_end is None:
             raise TransitionRefused("there is no running phase to extend")
-        new_end = max(cur.planned_end, now) + seconds
+        new_end = max(cur.target_end, now) + seconds
         return self._record([Fact(F.SESSION_EXTENDED, {"at": now, "phase": str(cur.phase),
                                                        "seconds": seconds, "planned_end": new_end})])
 
@@ -181,12 +187,14 @@ class Session:
             to = Phase(d["to"])
             if s.phases:
                 s.phases[-1].actual_end = d["at"]
+            target = d.get("planned_end")
             planned_start = s.phases[-1].planned_end if s.phases and s.phases[-1].planned_end else d["at"]
-            s.phases.append(PhaseTimes(to, planned_start, d.get("planned_end"), d["at"], reason=d["reason"]))
+            planned_end = planned_start + (target - d["at"]) if target is not None else None
+            s.phases.append(PhaseTimes(to, planned_start, planned_end, d["at"], target, reason=d["reason"]))
             s.phase = to
         elif fact.kind == F.SESSION_EXTENDED:
             if s.current is not None:
-                s.current.planned_end = d["planned_end"]
+                s.current.target_end = d["planned_end"]
             s.extensions.append((d["phase"], d["seconds"]))
         elif fact.kind == F.CUE_FIRED:
             s.fired.add((d["phase"], d["lead"], d["cue_at"]))
@@ -209,12 +217,12 @@ class Session:
     def _next_timed(self, now: float) -> list[Fact]:
         s = self.state
         cur = s.current
-        if not s.active or cur is None or cur.planned_end is None:
+        if not s.active or cur is None or cur.target_end is None:
             return []
-        if s.phase is Phase.OPENING and now >= cur.planned_end:
-            return [self._enter(Phase.HOLDING, cur.planned_end, "timer")]
-        if s.phase is Phase.CLOSING and now >= cur.planned_end:
-            at = cur.planned_end
+        if s.phase is Phase.OPENING and now >= cur.target_end:
+            return [self._enter(Phase.HOLDING, cur.target_end, "timer")]
+        if s.phase is Phase.CLOSING and now >= cur.target_end:
+            at = cur.target_end
             return [self._enter(Phase.DONE, at, "timer"), Fact(F.SESSION_ENDED, {"at": at, "reason": "completed"})]
         due = [c for c in s.cues() if c.at <= now and (str(c.phase), c.lead, c.at) not in s.fired]
         if due:

@@ -1,0 +1,103 @@
+"""The hub's tables. Made per database so a process (a test, a bench) can hold several hubs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from peewee import (AutoField, BooleanField, CharField, Database, FloatField, ForeignKeyField,
+                    IntegerField, Model, TextField)
+
+
+@dataclass(frozen=True)
+class HubModels:
+    Room: type[Model]
+    Event: type[Model]
+    HelpCall: type[Model]
+    Staff: type[Model]
+    Setting: type[Model]
+
+    def all(self) -> list[type[Model]]:
+        return [self.Setting, self.Room, self.Event, self.HelpCall, self.Staff]
+
+
+def make_models(db: Database) -> HubModels:
+    class Base(Model):
+        class Meta:
+            database = db
+
+    class Setting(Base):
+        """Hub-wide values every hub process shares (the session secret, the schema version)."""
+
+        key = CharField(primary_key=True, max_length=64)
+        value = TextField()
+
+        class Meta:
+            table_name = "hub_setting"
+
+    class Room(Base):
+        id = AutoField()
+        name = CharField(unique=True, max_length=100)
+        token_hash = CharField(unique=True, max_length=64)
+        created_at = FloatField()
+        last_seen = FloatField(null=True)
+        waiting = IntegerField(default=0)
+        device_id = CharField(null=True, max_length=64)
+        phase = CharField(null=True, max_length=32)
+        phase_wall = FloatField(null=True)
+        glyph = CharField(null=True, max_length=32)
+        help_version = IntegerField(default=0)
+
+        class Meta:
+            table_name = "hub_room"
+
+    class Event(Base):
+        """Every event a kiosk uploaded, once: the UUID is the idempotency key."""
+
+        id = AutoField()
+        uuid = CharField(unique=True, max_length=36)
+        room = ForeignKeyField(Room, backref="events", on_delete="RESTRICT", index=False)
+        device_id = CharField(max_length=64)
+        seq = IntegerField()
+        wall = FloatField()
+        mono = FloatField()
+        boot_id = CharField(max_length=64)
+        clock_trusted = BooleanField()
+        session_id = CharField(null=True, max_length=64)
+        kind = CharField(max_length=64)
+        payload = TextField()
+        received_at = FloatField()
+
+        class Meta:
+            table_name = "hub_event"
+            indexes = ((("room", "wall"), False),)
+
+    class HelpCall(Base):
+        """A help call as the hub knows it; its rank only ever grows (never backwards)."""
+
+        id = AutoField()
+        room = ForeignKeyField(Room, backref="help_calls", on_delete="RESTRICT", index=False)
+        call_id = CharField(max_length=64)
+        state = CharField(max_length=16)
+        rank = IntegerField()
+        source = CharField(null=True, max_length=32)
+        session_id = CharField(null=True, max_length=64)
+        raised_at = FloatField(null=True)
+        acknowledged_at = FloatField(null=True)
+        acknowledged_by = CharField(null=True, max_length=100)
+        closed_at = FloatField(null=True)
+        closed_by = CharField(null=True, max_length=100)
+        changed_at = FloatField()
+
+        class Meta:
+            table_name = "hub_help_call"
+            indexes = ((("room", "call_id"), True), (("changed_at",), False))
+
+    class Staff(Base):
+        name = CharField(primary_key=True, max_length=100)
+        password_hash = TextField()
+        changed_at = FloatField()
+
+        class Meta:
+            table_name = "hub_staff"
+
+    return HubModels(Room, Event, HelpCall, Staff, Setting)

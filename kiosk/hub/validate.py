@@ -1,0 +1,179 @@
+"""Strict checks of what kiosks upload. Pure: no I/O.
+
+A malformed batch (not JSON, wrong shape) is refused whole with a 400 that names the field;
+a well-formed batch with an invalid event stores the others and answers that one `rejected`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import uuid as uuidlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Mapping
+
+from kiosk.session import facts as F
+from kiosk.session.record import EventRecord
+
+MAX_EVENTS = 1000
+MAX_BODY_BYTES = 4 * 1024 * 1024
+MAX_TEXT = 64
+
+
+class BadRequest(ValueError):
+    """The whole request is malformed; str() says what is wrong and what to do."""
+
+
+class TooLarge(BadRequest):
+    pass
+
+
+@dataclass(frozen=True)
+class Checked:
+    """One event of a batch: a record to store, or the reason it is rejected."""
+
+    index: int
+    uuid: str | None
+    record: EventRecord | None
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Batch:
+    device_id: str
+    waiting: int | None
+    events: list[Checked]
+
+
+def _reject_constant(name: str) -> Any:
+    raise BadRequest(f"the body contains {name}, which is not JSON: send finite numbers")
+
+
+def parse_json_object(raw: bytes) -> dict[str, Any]:
+    if len(raw) > MAX_BODY_BYTES:
+        raise TooLarge(f"the body is {len(raw)} bytes; at most {MAX_BODY_BYTES} are accepted: send smaller batches")
+    try:
+        body = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+    except UnicodeDecodeError as exc:
+        raise BadRequest(f"the body is not UTF-8 ({exc.reason} at byte {exc.start})") from exc
+    except json.JSONDecodeError as exc:
+        raise BadRequest(f"the body is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+    if not isinstance(body, dict):
+        raise BadRequest(f"the body must be a JSON object, not {type(body).__name__}")
+    return body
+
+
+def text_field(body: Mapping[str, Any], name: str, *, max_length: int = MAX_TEXT,
+               where: str = "") -> str:
+    value = body.get(name)
+    if not isinstance(value, str) or not value.strip():
+        raise BadRequest(f"{where}{name} must be a non-empty string, got {_show(value)}")
+    if len(value) > max_length:
+        raise BadRequest(f"{where}{name} is {len(value)} characters; at most {max_length} are allowed")
+    return value
+
+
+def waiting_field(body: Mapping[str, Any]) -> int | None:
+    value = body.get("waiting")
+    if value is None:
+        return None
+    if not _is_int(value) or value < 0:
+        raise BadRequest(f"waiting must be a whole number >= 0, got {_show(value)}")
+    return value
+
+
+def check_batch(body: Mapping[str, Any]) -> Batch:
+    device_id = text_field(body, "device_id")
+    waiting = waiting_field(body)
+    events = body.get("events")
+    if not isinstance(events, list):
+        raise BadRequest(f"events must be a list of events, got {_show(events)}")
+    if len(events) > MAX_EVENTS:
+        raise TooLarge(f"{len(events)} events in one batch; at most {MAX_EVENTS} are accepted: split the batch")
+    for index, event in enumerate(events):
+        if not isinstance(event, dict):
+            raise BadRequest(f"events[{index}] must be an object, got {_show(event)}")
+    return Batch(device_id, waiting, [check_event(i, e, device_id) for i, e in enumerate(events)])
+
+
+def check_event(index: int, event: Mapping[str, Any], device_id: str) -> Checked:
+    sent_uuid = event.get("uuid") if isinstance(event.get("uuid"), str) else None
+    try:
+        record = _record(event, device_id)
+    except ValueError as exc:
+        return Checked(index, sent_uuid, None, f"events[{index}].{exc}")
+    return Checked(index, sent_uuid, record)
+
+
+def _record(e: Mapping[str, Any], device_id: str) -> EventRecord:
+    raw_uuid = e.get("uuid")
+    try:
+        canonical = str(uuidlib.UUID(raw_uuid)) if isinstance(raw_uuid, str) and len(raw_uuid) == 36 else None
+    except ValueError:
+        canonical = None
+    if canonical is None:
+        raise ValueError(f"uuid must be a UUID like 0b6f2c1e-...-... (36 characters), got {_show(raw_uuid)}")
+    seq = e.get("seq")
+    if not _is_int(seq) or seq <= 0 or seq >= 2**63:
+        raise ValueError(f"seq must be a whole number > 0, got {_show(seq)}")
+    if e.get("device_id") != device_id:
+        raise ValueError(f"device_id {_show(e.get('device_id'))} differs from the batch's device_id {device_id!r}")
+    wall = _wall(e.get("wall"))
+    mono = e.get("mono")
+    if isinstance(mono, bool) or not isinstance(mono, (int, float)) or not math.isfinite(mono):
+        raise ValueError(f"mono must be a number (monotonic seconds), got {_show(mono)}")
+    boot_id = e.get("boot_id")
+    if not isinstance(boot_id, str) or not boot_id or len(boot_id) > MAX_TEXT:
+        raise ValueError(f"boot_id must be a non-empty string of at most {MAX_TEXT} characters, got {_show(boot_id)}")
+    if not isinstance(e.get("clock_trusted"), bool):
+        raise ValueError(f"clock_trusted must be true or false, got {_show(e.get('clock_trusted'))}")
+    session_id = e.get("session_id")
+    if session_id is not None and (not isinstance(session_id, str) or len(session_id) > MAX_TEXT):
+        raise ValueError(f"session_id must be null or a string of at most {MAX_TEXT} characters, "
+                         f"got {_show(session_id)}")
+    kind = e.get("kind")
+    if not isinstance(kind, str) or not kind or len(kind) > MAX_TEXT:
+        raise ValueError(f"kind must be a non-empty string of at most {MAX_TEXT} characters, got {_show(kind)}")
+    payload = e.get("payload")
+    if not isinstance(payload, dict):
+        raise ValueError(f"payload must be an object, got {_show(payload)}")
+    _check_payload(kind, payload)
+    record = EventRecord.from_wire({**e, "uuid": canonical, "mono": float(mono)})
+    return record if record.wall == wall else EventRecord(**{**vars(record), "wall": wall})
+
+
+def _check_payload(kind: str, payload: Mapping[str, Any]) -> None:
+    if kind in F.HELP_KINDS:
+        call_id = payload.get("call_id")
+        if not isinstance(call_id, str) or not call_id or len(call_id) > MAX_TEXT:
+            raise ValueError(f"payload.call_id must be a non-empty string for {kind}, got {_show(call_id)}")
+        by = payload.get("by")
+        if by is not None and (not isinstance(by, str) or len(by) > 100):
+            raise ValueError(f"payload.by must be a name of at most 100 characters, got {_show(by)}")
+    if kind == F.PHASE_CHANGED and not isinstance(payload.get("to"), str):
+        raise ValueError(f"payload.to must name the phase entered, got {_show(payload.get('to'))}")
+    at = payload.get("at")
+    if at is not None and (isinstance(at, bool) or not isinstance(at, (int, float))):
+        raise ValueError(f"payload.at must be a number (epoch seconds), got {_show(at)}")
+
+
+def _wall(value: Any) -> float:
+    if not isinstance(value, str):
+        raise ValueError(f"wall must be an ISO 8601 UTC time like 2026-11-25T14:07:22.123Z, got {_show(value)}")
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"wall is not an ISO 8601 time: {_show(value)}") from None
+    if parsed.utcoffset() != timedelta(0):
+        raise ValueError(f"wall must be in UTC (ending in Z or +00:00), got {_show(value)}")
+    return parsed.timestamp()
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _show(value: Any) -> str:
+    text = json.dumps(value) if not isinstance(value, float) or math.isfinite(value) else str(value)
+    return text if len(text) <= 60 else text[:57] + "..."

@@ -1,0 +1,1 @@
+"""Offline-first upload of the journal to the hub: client, backoff, batches, worker threads."""

@@ -1,0 +1,191 @@
+"""The hub's HTTP API (docs/hub-api.md, version 1) as seen from a kiosk.
+
+Every failure is turned into one of three plain answers the worker acts on:
+the hub cannot be reached or cannot commit now (retry with backoff), the hub
+refuses this kiosk's token (retry slowly, tell the facilitator), or the hub
+refuses this batch as a whole (find the bad event and set it aside).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+import requests
+
+from kiosk.sync.backoff import parse_retry_after
+
+log = logging.getLogger(__name__)
+
+EVENTS_PATH = "/api/v1/events"
+HEARTBEAT_PATH = "/api/v1/heartbeat"
+HELP_PATH = "/api/v1/help"
+MAX_EVENTS = 1000
+MAX_BYTES = 4 * 1024 * 1024
+
+CONFIRMING = frozenset({"stored", "duplicate"})
+REJECTED = "rejected"
+
+
+class HubError(Exception):
+    """Something went wrong talking to the hub; str() is plain words for the facilitator."""
+
+
+class HubUnreachable(HubError):
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class TokenRefused(HubError):
+    pass
+
+
+class BatchRefused(HubError):
+    """400 or 413: the hub stored nothing of this batch, and says why."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class UploadAnswer:
+    confirmed: list[str]
+    rejected: dict[str, str]
+    unanswered: list[str]
+
+
+@dataclass(frozen=True)
+class HubCall:
+    call_id: str
+    state: str
+    by: str | None
+
+
+def encode_event(wire: dict[str, Any]) -> str:
+    return json.dumps(wire, separators=(",", ":"), ensure_ascii=False)
+
+
+class HubClient:
+    """One thread's connection to the hub; give each thread its own client."""
+
+    def __init__(self, url: str, token: str | None, *, session: requests.Session | None = None,
+                 timeout: tuple[float, float] = (5.0, 30.0), now: Callable[[], float] = time.time) -> None:
+        self.url = url.rstrip("/")
+        self.token = token or ""
+        self.session = session or requests.Session()
+        self.timeout = timeout
+        self._now = now
+
+    def close(self) -> None:
+        self.session.close()
+
+    # --- endpoints -----------------------------------------------------------
+
+    def upload(self, device_id: str, waiting: int, encoded_events: Sequence[str],
+               uuids: Sequence[str]) -> UploadAnswer:
+        """POST pre-encoded events; returns which UUIDs the hub committed or rejected."""
+        body = ('{"device_id":%s,"waiting":%d,"events":[%s]}'
+                % (json.dumps(device_id), waiting, ",".join(encoded_events))).encode("utf-8")
+        answer = self._request("POST", EVENTS_PATH, body=body, batch=True)
+        results = answer.get("results")
+        if not isinstance(results, list):
+            raise HubUnreachable("the hub answered an upload without results: is the hub's version "
+                                 "compatible with this kiosk?")
+        confirmed: list[str] = []
+        rejected: dict[str, str] = {}
+        asked = set(uuids)
+        for item in results:
+            if not isinstance(item, dict) or item.get("uuid") not in asked:
+                continue
+            status = item.get("status")
+            if status in CONFIRMING:
+                confirmed.append(item["uuid"])
+            elif status == REJECTED:
+                rejected[item["uuid"]] = str(item.get("reason") or "rejected by the hub (no reason given)")
+            else:
+                log.warning("hub answered unknown status %r for event %s; it stays waiting",
+                            status, item.get("uuid"))
+        answered = set(confirmed) | set(rejected)
+        return UploadAnswer(confirmed, rejected, [u for u in uuids if u not in answered])
+
+    def heartbeat(self, device_id: str, waiting: int, phase: str, glyph: str) -> None:
+        body = json.dumps({"device_id": device_id, "waiting": waiting, "phase": phase,
+                           "glyph": glyph}).encode("utf-8")
+        self._request("POST", HEARTBEAT_PATH, body=body)
+
+    def help_calls(self, wait: float = 0.0) -> list[HubCall]:
+        wait_s = max(0, min(25, int(round(wait))))
+        answer = self._request("GET", f"{HELP_PATH}?wait={wait_s}", extra_read=wait_s)
+        calls = answer.get("calls")
+        if not isinstance(calls, list):
+            raise HubUnreachable("the hub answered the help-call check without calls: is the hub's "
+                                 "version compatible with this kiosk?")
+        out = []
+        for c in calls:
+            if isinstance(c, dict) and isinstance(c.get("call_id"), str) and isinstance(c.get("state"), str):
+                by = c.get("by")
+                out.append(HubCall(c["call_id"], c["state"], by if isinstance(by, str) else None))
+        return out
+
+    # --- plumbing ------------------------------------------------------------
+
+    def _request(self, method: str, path: str, body: bytes | None = None, batch: bool = False,
+                 extra_read: float = 0.0) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {self.token}", "Accept": "application/json"}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        timeout = (self.timeout[0], self.timeout[1] + extra_read)
+        try:
+            resp = self.session.request(method, self.url + path, data=body, headers=headers, timeout=timeout)
+        except requests.Timeout:
+            raise HubUnreachable(f"the hub at {self.url} did not answer in time") from None
+        except requests.ConnectionError as exc:
+            raise HubUnreachable(f"cannot reach the hub at {self.url} ({_short(exc)})") from None
+        except requests.RequestException as exc:
+            raise HubUnreachable(f"talking to the hub at {self.url} failed ({_short(exc)})") from None
+        status = resp.status_code
+        if status == 200:
+            try:
+                data = resp.json()
+            except ValueError:
+                raise HubUnreachable(f"the hub at {self.url} answered something that is not JSON") from None
+            if not isinstance(data, dict):
+                raise HubUnreachable(f"the hub at {self.url} answered an unexpected shape")
+            return data
+        reason = _error_text(resp)
+        if status in (401, 403):
+            raise TokenRefused("the hub refused this kiosk's token: check [hub] token"
+                               + (f" (hub says: {reason})" if reason else ""))
+        if batch and status in (400, 413):
+            raise BatchRefused(status, reason or f"the hub refused the batch (HTTP {status})")
+        retry_after = parse_retry_after(resp.headers.get("Retry-After"), self._now())
+        if status == 404:
+            raise HubUnreachable(f"the hub at {self.url} has no {path.split('?')[0]}: check [hub] url "
+                                 "and that the hub runs a compatible version")
+        what = "is busy or cannot store now" if status in (429, 503) else f"had an internal error (HTTP {status})"
+        raise HubUnreachable(f"the hub {what}" + (f": {reason}" if reason else ""), retry_after)
+
+
+def _error_text(resp: requests.Response) -> str:
+    try:
+        data = resp.json()
+    except ValueError:
+        return resp.text.strip()[:200]
+    if isinstance(data, dict) and isinstance(data.get("error"), str):
+        return data["error"]
+    return ""
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc)
+    for marker in ("Connection refused", "Connection reset", "Remote end closed", "Name or service not known",
+                   "timed out", "No route to host", "Network is unreachable"):
+        if marker in text:
+            return marker.lower()
+    return type(exc).__name__

@@ -1,0 +1,140 @@
+"""Examples of the session's shape, one behaviour each."""
+
+from __future__ import annotations
+
+import pytest
+
+from kiosk.session import facts as F
+from kiosk.session.glyph import Glyph, glyph_for
+from kiosk.session.help import HelpCalls, HelpState, change_call, raise_call
+from kiosk.session.machine import Session, TransitionRefused
+from kiosk.session.plan import Phase, Plan
+
+T0 = 1_780_000_000.0
+PLAN = Plan(name="p", opening=300, holding=2400, closing=300)
+
+
+def started(plan: Plan = PLAN, hard_end_at: float | None = None) -> Session:
+    s = Session()
+    s.begin(plan, "s1", T0, hard_end_at)
+    return s
+
+
+def test_opening_flows_into_holding_when_its_time_is_up():
+    s = started()
+    assert [f.kind for f in s.advance(T0 + 299)] == [F.CUE_FIRED]  # one minute before: the cue, no change
+    assert s.state.phase is Phase.OPENING
+    facts = s.advance(T0 + 300)
+    assert [f.kind for f in facts] == [F.PHASE_CHANGED]
+    assert s.state.phase is Phase.HOLDING
+    assert s.state.current.actual_start == T0 + 300
+
+
+def test_holding_never_ends_by_itself_but_invites_closing():
+    s = started()
+    s.advance(T0 + 300)
+    s.advance(T0 + 300 + 2400 + 3600)
+    assert s.state.phase is Phase.HOLDING
+    assert s.state.invites_closing(T0 + 300 + 2400)
+    assert not s.state.invites_closing(T0 + 300 + 2399)
+
+
+def test_closing_ends_by_itself_after_its_full_length():
+    s = started()
+    s.advance(T0 + 300)
+    s.go_to_closing(T0 + 1000)
+    s.advance(T0 + 1299)
+    assert s.state.phase is Phase.CLOSING
+    facts = s.advance(T0 + 1300)
+    assert [f.kind for f in facts] == [F.PHASE_CHANGED, F.SESSION_ENDED]
+    assert s.state.phase is Phase.DONE and s.state.end_reason == "completed"
+
+
+def test_extend_adds_five_minutes_to_the_running_phase():
+    s = started()
+    s.advance(T0 + 300)
+    s.extend(T0 + 400)
+    assert s.state.deadline == T0 + 300 + 2400 + 300
+    assert s.state.current.planned_end == T0 + 2700
+
+
+def test_hard_end_shrinks_holding_so_closing_keeps_its_length():
+    # started 20 minutes late against a hard end 50 minutes after the planned start
+    hard_end = T0 + 3000
+    s = Session()
+    s.begin(PLAN, "s1", T0 + 1200, hard_end)
+    s.advance(T0 + 1500)
+    assert s.state.deadline == hard_end - 300
+    s.go_to_closing(hard_end - 300)
+    s.advance(hard_end)
+    assert s.state.phase is Phase.DONE
+
+
+def test_started_after_the_hard_end_holding_is_empty_and_closing_still_full():
+    hard_end = T0
+    s = Session()
+    s.begin(PLAN, "s1", T0 + 600, hard_end)
+    s.advance(T0 + 900)
+    assert s.state.deadline == T0 + 900
+    assert s.state.invites_closing(T0 + 900)
+    s.go_to_closing(T0 + 900)
+    assert s.state.deadline == T0 + 1200
+
+
+def test_cues_fire_at_their_lead_times_and_once():
+    s = started()
+    s.advance(T0 + 300)
+    assert s.advance(T0 + 300 + 2400 - 301) == []
+    fired = s.advance(T0 + 300 + 2400 - 300)
+    assert [(f.kind, f.data["lead"]) for f in fired] == [(F.CUE_FIRED, 300.0)]
+    assert s.advance(T0 + 300 + 2400 - 200) == []
+    assert [f.data["lead"] for f in s.advance(T0 + 300 + 2400 - 120)] == [120.0]
+
+
+def test_commands_out_of_place_are_refused():
+    s = Session()
+    for command in (s.continue_to_holding, s.go_to_closing, s.extend, s.end_early):
+        with pytest.raises(TransitionRefused):
+            command(T0)
+    s.begin(PLAN, "s1", T0)
+    with pytest.raises(TransitionRefused):
+        s.begin(PLAN, "s2", T0)
+
+
+def test_end_early_records_the_reason():
+    s = started()
+    s.end_early(T0 + 60)
+    assert s.state.phase is Phase.DONE and s.state.end_reason == "ended_early"
+
+
+def test_help_call_lifecycle_never_goes_backwards():
+    calls = HelpCalls()
+    calls.apply(raise_call("c1", T0, "button"))
+    calls.apply(change_call(F.HELP_ACKNOWLEDGED, "c1", T0 + 5, by="Sam"))
+    calls.apply(change_call(F.HELP_DELIVERED, "c1", T0 + 6))  # late news
+    assert calls.calls["c1"].state is HelpState.ACKNOWLEDGED and calls.calls["c1"].by == "Sam"
+    calls.apply(change_call(F.HELP_RESOLVED, "c1", T0 + 60))
+    assert calls.open_call() is None
+    calls.apply(change_call(F.HELP_CANCELLED, "c1", T0 + 61))
+    assert calls.calls["c1"].state is HelpState.RESOLVED
+
+
+@pytest.mark.parametrize("state, configured, reachable, fault, expected", [
+    (None, True, True, False, Glyph.QUIET),
+    (None, True, True, True, Glyph.BUTTON_FAULT),
+    (HelpState.RAISED, True, None, False, Glyph.SENDING),
+    (HelpState.RAISED, True, False, False, Glyph.NOT_DELIVERED),
+    (HelpState.RAISED, False, None, False, Glyph.NOT_DELIVERED),
+    (HelpState.DELIVERED, True, True, True, Glyph.DELIVERED),
+    (HelpState.ACKNOWLEDGED, True, False, False, Glyph.COMING),
+])
+def test_glyph_tells_adults_plainly(state, configured, reachable, fault, expected):
+    call = None
+    if state is not None:
+        calls = HelpCalls()
+        calls.apply(raise_call("c1", T0, "button"))
+        if state is not HelpState.RAISED:
+            calls.apply(change_call({HelpState.DELIVERED: F.HELP_DELIVERED,
+                                     HelpState.ACKNOWLEDGED: F.HELP_ACKNOWLEDGED}[state], "c1", T0))
+        call = calls.open_call()
+    assert glyph_for(call, configured, reachable, fault) is expected
