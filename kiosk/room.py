@@ -109,13 +109,13 @@ class Room:
             self._plan_name = self.config.plan(name).name
 
     def begin(self, plan_name: str | None = None) -> list[Fact]:
-        with self._lock:
-            plan = self.config.plan(plan_name or self._plan_name)
-            now = self.clock.now()
+        plan = self.config.plan(plan_name or self._plan_name)
+
+        def decide(now: float) -> list[Fact]:
             hard_end = time_of_day_after(now, plan.hard_end, self.zone) if plan.hard_end else None
-            sid = str(uuid.uuid4())
-            facts = self.session.begin(plan, sid, now, hard_end)
-            return self._journal(facts)
+            return self.session.begin(plan, str(uuid.uuid4()), now, hard_end)
+
+        return self._act(decide)
 
     def continue_to_holding(self) -> list[Fact]:
         return self._act(lambda now: self.session.continue_to_holding(now))

@@ -80,6 +80,10 @@ class Journal:
         Meta = self.models.Meta
         return self.write(lambda: Meta.insert(key=key, value=value).on_conflict_replace().execute())
 
+    def flush(self, timeout: float = 10.0) -> None:
+        """Wait until everything appended so far is committed."""
+        self.write(lambda: None).result(timeout)
+
     def on_commit(self, listener: CommitListener) -> None:
         self._listeners.append(listener)
 

@@ -1,0 +1,99 @@
+"""The journal against a real SQLite file."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from pathlib import Path
+
+import pytest
+
+from kiosk.clock import FakeClock
+from kiosk.store import outbox
+from kiosk.store.journal import Journal, JournalClosed
+from kiosk.store.migrations import SchemaTooNew
+
+
+@pytest.fixture
+def journal(tmp_path: Path):
+    j = Journal(tmp_path / "kiosk.sqlite3", FakeClock(trusted=False))
+    yield j
+    j.close()
+
+
+def test_durability_settings_are_on(journal: Journal):
+    con = journal.db.connection()
+    assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert con.execute("PRAGMA synchronous").fetchone()[0] == 2
+    assert con.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert con.execute("PRAGMA busy_timeout").fetchone()[0] == 10_000
+
+
+def test_an_event_carries_its_whole_envelope(journal: Journal):
+    rec = journal.append("session.started", {"x": 1}, session_id="s1").result(timeout=5)
+    [stored] = journal.records()
+    assert stored == rec
+    assert stored.seq == 1 and len(stored.uuid) == 36 and stored.boot_id == "fake-boot"
+    assert stored.clock_trusted is False and stored.mono == 1000.0 and stored.wall == 1_780_000_000.0
+    assert stored.device_id == journal.device_id
+
+
+def test_sequence_numbers_are_dense_across_threads_and_restarts(tmp_path: Path):
+    path = tmp_path / "k.sqlite3"
+    j = Journal(path, FakeClock())
+    futures = []
+    lock = threading.Lock()
+
+    def writer():
+        for _ in range(200):
+            f = j.append("t", {})
+            with lock:
+                futures.append(f)
+
+    threads = [threading.Thread(target=writer) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for f in futures:
+        f.result(timeout=10)
+    device = j.device_id
+    j.close()
+    j = Journal(path, FakeClock())
+    try:
+        assert j.device_id == device
+        assert j.append("t", {}).result(timeout=5).seq == 801
+        assert [r.seq for r in j.records()] == list(range(1, 802))
+    finally:
+        j.close()
+
+
+def test_closed_journal_refuses_writes(tmp_path: Path):
+    j = Journal(tmp_path / "k.sqlite3", FakeClock())
+    j.close()
+    with pytest.raises(JournalClosed):
+        j.append("t", {})
+
+
+def test_outbox_bookkeeping_lives_in_the_same_database(journal: Journal):
+    recs = [journal.append("t", {"i": i}).result(timeout=5) for i in range(5)]
+    assert [r.seq for r in outbox.pending(journal)] == [1, 2, 3, 4, 5]
+    outbox.mark(journal, [recs[0].uuid, recs[2].uuid], {recs[1].uuid: "kind not allowed"}, now=1.0).result(5)
+    assert [r.seq for r in outbox.pending(journal)] == [4, 5]
+    assert outbox.counts(journal) == outbox.OutboxCounts(waiting=2, confirmed=2, rejected=1)
+    [(rejected, reason)] = outbox.rejected_events(journal)
+    assert rejected.uuid == recs[1].uuid and reason == "kind not allowed"
+    # marking twice is harmless
+    outbox.mark(journal, [recs[0].uuid], {}, now=2.0).result(5)
+    assert outbox.counts(journal).confirmed == 2
+
+
+def test_a_newer_schema_is_refused_with_a_clear_message(tmp_path: Path):
+    path = tmp_path / "k.sqlite3"
+    Journal(path, FakeClock()).close()
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA user_version = 99")
+    con.commit()
+    con.close()
+    with pytest.raises(SchemaTooNew, match="schema version 99"):
+        Journal(path, FakeClock())
