@@ -1,0 +1,98 @@
+"""Learning the hub's answer to an open help call, on its own thread.
+
+While a call is open the kiosk long-polls the hub's help endpoint, so staff's
+"on my way" reaches the room within a second or two however long the upload
+backlog is. The wait per poll is short on purpose: the contract has no
+"changes since" cursor, so a change that lands between two polls is only
+seen by the next one; a short wait bounds that delay.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Callable
+
+from kiosk.room import Room
+from kiosk.session import facts as F
+from kiosk.session.facts import Fact
+from kiosk.sync.client import HubCall, HubClient, HubError
+
+log = logging.getLogger(__name__)
+
+STATE_KIND = {"raised": F.HELP_DELIVERED, "acknowledged": F.HELP_ACKNOWLEDGED,
+              "resolved": F.HELP_RESOLVED, "cancelled": F.HELP_CANCELLED}
+
+
+def apply_hub_calls(room: Room, calls: list[HubCall]) -> int:
+    """Move the kiosk's calls forward by what the hub knows; returns how many moved.
+
+    A call the hub lists as raised has been committed there, so it is delivered.
+    """
+    moved = 0
+    for call in calls:
+        kind = STATE_KIND.get(call.state)
+        if kind is None or not call.call_id:
+            continue
+        if kind != F.HELP_DELIVERED and room.change_help(F.HELP_DELIVERED, call.call_id):
+            moved += 1
+        if room.change_help(kind, call.call_id, by=call.by):
+            log.info("help call %s is %s at the hub%s", call.call_id, call.state,
+                     f" by {call.by}" if call.by else "")
+            moved += 1
+    return moved
+
+
+class HelpWatch:
+    def __init__(self, room: Room, client_factory: Callable[[], HubClient], *, wait: float = 1.0,
+                 idle_check: float = 30.0, error_pause: float = 1.0, min_interval: float = 0.2) -> None:
+        self.room = room
+        self._client_factory = client_factory
+        self.wait = wait
+        self.idle_check = idle_check
+        self.error_pause = error_pause
+        self.min_interval = min_interval
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        room.subscribe(self._on_facts)
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="sync-help", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def _on_facts(self, facts: list[Fact]) -> None:
+        if any(f.kind in F.HELP_KINDS for f in facts):
+            self._wake.set()
+
+    def _run(self) -> None:
+        client = self._client_factory()
+        try:
+            while not self._stop.is_set():
+                if self.room.view().help_call is None:
+                    self._wake.wait(self.idle_check)
+                    self._wake.clear()
+                    continue
+                started = time.monotonic()
+                try:
+                    apply_hub_calls(self.room, client.help_calls(wait=self.wait))
+                except HubError as exc:
+                    log.debug("help check failed: %s", exc)
+                    self._stop.wait(self.error_pause)
+                    continue
+                except Exception:  # thread boundary: keep watching
+                    log.exception("help check against %s failed", client.url)
+                    self._stop.wait(self.error_pause)
+                    continue
+                self._stop.wait(max(0.0, self.min_interval - (time.monotonic() - started)))
+        finally:
+            client.close()
