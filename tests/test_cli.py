@@ -1,0 +1,77 @@
+"""The `kiosk` command, run as a person would."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from kiosk.clock import FakeClock
+from kiosk.config import Config
+from kiosk.room import Room
+from kiosk.store.journal import Journal
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def kiosk(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    full_env = {**os.environ, "KIOSK_CONFIG": "", "XDG_CONFIG_HOME": "/nonexistent", **(env or {})}
+    return subprocess.run([sys.executable, "-m", "kiosk", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=60, env=full_env)
+
+
+def test_help_lists_the_commands():
+    out = kiosk("--help")
+    assert out.returncode == 0
+    for command in ("run", "check-config", "sessions"):
+        assert command in out.stdout
+
+
+def test_check_config_prints_the_effective_config(tmp_path):
+    cfg = tmp_path / "kiosk.toml"
+    cfg.write_text('room = "Room 3"\npin = "9753"\n[[plans]]\nname = "School"\nholding_minutes = 25\n')
+    out = kiosk("--config", str(cfg), "check-config")
+    assert out.returncode == 0, out.stderr
+    assert 'room = "Room 3"' in out.stdout and "holding_minutes = 25" in out.stdout
+    assert f"ok: {cfg}" in out.stderr
+
+
+def test_check_config_names_the_mistakes_and_fails(tmp_path):
+    cfg = tmp_path / "kiosk.toml"
+    cfg.write_text('[button]\nmode = "lien"\n')
+    out = kiosk("--config", str(cfg), "check-config")
+    assert out.returncode == 2
+    assert f'{cfg}: line 2: [button] mode: "lien" is not allowed' in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_check_config_warns_about_the_default_pin(tmp_path):
+    out = kiosk("check-config", "--data", str(tmp_path))
+    assert out.returncode == 0
+    assert "PIN is the default" in out.stderr
+
+
+def test_sessions_lists_plan_phases_and_help_calls(tmp_path):
+    clock = FakeClock()
+    journal = Journal(tmp_path / "kiosk.sqlite3", clock)
+    room = Room(Config(), journal, clock)
+    room.begin()
+    clock.advance(300)
+    room.tick()
+    room.raise_help("button")
+    clock.advance(600)
+    room.go_to_closing()
+    clock.advance(300)
+    room.tick()
+    journal.close()
+    out = kiosk("sessions", "--data", str(tmp_path))
+    assert out.returncode == 0, out.stderr
+    assert "Session  [completed]" in out.stdout
+    assert "holding" in out.stdout and "planned 40.0 min, actual 10.0 min" in out.stdout
+    assert "help call" in out.stdout and "(button): raised" in out.stdout
+
+
+def test_sessions_on_a_fresh_kiosk(tmp_path):
+    out = kiosk("sessions", "--data", str(tmp_path / "none"))
+    assert out.returncode == 0 and "no sessions yet" in out.stdout
