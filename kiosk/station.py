@@ -14,8 +14,11 @@ from kiosk.clock import Clock, SystemClock
 from kiosk.config import Config
 from kiosk.room import Room
 from kiosk.store.journal import Journal
+from kiosk.watchdog import Watchdog
 
 log = logging.getLogger(__name__)
+
+ALIVE_EVERY = 15.0
 
 
 class Service(Protocol):
@@ -33,6 +36,16 @@ class Station:
         self.simulate_button = simulate_button
         self.services: list[Service] = []
         self.simulated_button_path: str | None = None
+        self.watchdog = Watchdog()
+        self._last_alive = float("-inf")
+
+    def heartbeat(self) -> None:
+        """Call from the UI loop about once a second: pings systemd, and notes the kiosk is alive."""
+        self.watchdog.ping()
+        mono = self.clock.monotonic()
+        if mono - self._last_alive >= ALIVE_EVERY:
+            self._last_alive = mono
+            self.room.alive()
 
     def start(self) -> None:
         if self.simulate_button:
@@ -51,8 +64,10 @@ class Station:
             self.services.append(SyncWorker(self.config.hub, self.room, self.clock))
         for service in self.services:
             service.start()
+        self.watchdog.ready()
 
     def stop(self) -> None:
+        self.watchdog.stopping()
         for service in reversed(self.services):
             try:
                 service.stop()
