@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from peewee import (AutoField, BooleanField, CharField, Database, FloatField, ForeignKeyField,
+from peewee import (AutoField, BooleanField, CharField, Database, DoubleField, ForeignKeyField,
                     IntegerField, Model, TextField)
 
 
@@ -38,12 +38,12 @@ def make_models(db: Database) -> HubModels:
         id = AutoField()
         name = CharField(unique=True, max_length=100)
         token_hash = CharField(unique=True, max_length=64)
-        created_at = FloatField()
-        last_seen = FloatField(null=True)
+        created_at = DoubleField()
+        last_seen = DoubleField(null=True)
         waiting = IntegerField(default=0)
         device_id = CharField(null=True, max_length=64)
         phase = CharField(null=True, max_length=32)
-        phase_wall = FloatField(null=True)
+        phase_wall = DoubleField(null=True)
         glyph = CharField(null=True, max_length=32)
         help_version = IntegerField(default=0)
 
@@ -58,14 +58,14 @@ def make_models(db: Database) -> HubModels:
         room = ForeignKeyField(Room, backref="events", on_delete="RESTRICT", index=False)
         device_id = CharField(max_length=64)
         seq = IntegerField()
-        wall = FloatField()
-        mono = FloatField()
+        wall = DoubleField()
+        mono = DoubleField()
         boot_id = CharField(max_length=64)
         clock_trusted = BooleanField()
         session_id = CharField(null=True, max_length=64)
         kind = CharField(max_length=64)
         payload = TextField()
-        received_at = FloatField()
+        received_at = DoubleField()
 
         class Meta:
             table_name = "hub_event"
@@ -81,12 +81,12 @@ def make_models(db: Database) -> HubModels:
         rank = IntegerField()
         source = CharField(null=True, max_length=32)
         session_id = CharField(null=True, max_length=64)
-        raised_at = FloatField(null=True)
-        acknowledged_at = FloatField(null=True)
+        raised_at = DoubleField(null=True)
+        acknowledged_at = DoubleField(null=True)
         acknowledged_by = CharField(null=True, max_length=100)
-        closed_at = FloatField(null=True)
+        closed_at = DoubleField(null=True)
         closed_by = CharField(null=True, max_length=100)
-        changed_at = FloatField()
+        changed_at = DoubleField()
 
         class Meta:
             table_name = "hub_help_call"
@@ -95,7 +95,7 @@ def make_models(db: Database) -> HubModels:
     class Staff(Base):
         name = CharField(primary_key=True, max_length=100)
         password_hash = TextField()
-        changed_at = FloatField()
+        changed_at = DoubleField()
 
         class Meta:
             table_name = "hub_staff"

@@ -119,7 +119,7 @@ def _record(e: Mapping[str, Any], device_id: str) -> EventRecord:
         raise ValueError(f"seq must be a whole number > 0, got {_show(seq)}")
     if e.get("device_id") != device_id:
         raise ValueError(f"device_id {_show(e.get('device_id'))} differs from the batch's device_id {device_id!r}")
-    wall = _wall(e.get("wall"))
+    _wall(e.get("wall"))
     mono = e.get("mono")
     if isinstance(mono, bool) or not isinstance(mono, (int, float)) or not math.isfinite(mono):
         raise ValueError(f"mono must be a number (monotonic seconds), got {_show(mono)}")
@@ -139,8 +139,7 @@ def _record(e: Mapping[str, Any], device_id: str) -> EventRecord:
     if not isinstance(payload, dict):
         raise ValueError(f"payload must be an object, got {_show(payload)}")
     _check_payload(kind, payload)
-    record = EventRecord.from_wire({**e, "uuid": canonical, "mono": float(mono)})
-    return record if record.wall == wall else EventRecord(**{**vars(record), "wall": wall})
+    return EventRecord.from_wire({**e, "uuid": canonical, "mono": float(mono)})
 
 
 def _check_payload(kind: str, payload: Mapping[str, Any]) -> None:
@@ -158,7 +157,7 @@ def _check_payload(kind: str, payload: Mapping[str, Any]) -> None:
         raise ValueError(f"payload.at must be a number (epoch seconds), got {_show(at)}")
 
 
-def _wall(value: Any) -> float:
+def _wall(value: Any) -> None:
     if not isinstance(value, str):
         raise ValueError(f"wall must be an ISO 8601 UTC time like 2026-11-25T14:07:22.123Z, got {_show(value)}")
     try:
@@ -167,7 +166,6 @@ def _wall(value: Any) -> float:
         raise ValueError(f"wall is not an ISO 8601 time: {_show(value)}") from None
     if parsed.utcoffset() != timedelta(0):
         raise ValueError(f"wall must be in UTC (ending in Z or +00:00), got {_show(value)}")
-    return parsed.timestamp()
 
 
 def _is_int(value: Any) -> bool:

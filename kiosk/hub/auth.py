@@ -1,0 +1,116 @@
+"""Who may do what at the hub: room tokens for kiosks, passwords and a session for staff, CSRF checks.
+
+Staff passwords are stored as salted scrypt hashes. Every staff POST must carry the session's CSRF
+token, and a POST whose Origin header names another site is refused even before that.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+import secrets
+import time
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+from flask import abort, current_app, g, jsonify, redirect, request, session, url_for
+
+from kiosk.hub.database import HubDatabase
+
+_N, _R, _P = 2**14, 8, 1
+
+
+class AuthError(ValueError):
+    pass
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode("utf-8"), salt=salt, n=_N, r=_R, p=_P, dklen=32)
+    return f"scrypt${_N}${_R}${_P}${salt.hex()}${digest.hex()}"
+
+
+def check_password(password: str, stored: str) -> bool:
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        got = hashlib.scrypt(password.encode("utf-8"), salt=bytes.fromhex(salt), n=int(n), r=int(r),
+                             p=int(p), dklen=len(digest) // 2)
+    except (ValueError, TypeError):
+        return False
+    return hmac.compare_digest(got.hex(), digest)
+
+
+def set_password(hub: HubDatabase, user: str, password: str) -> None:
+    user = user.strip()
+    if not user or len(user) > 100:
+        raise AuthError("the user name must be 1 to 100 characters")
+    if len(password) < 8:
+        raise AuthError("the password is too short: use at least 8 characters")
+    Staff = hub.models.Staff
+    with hub.write():
+        Staff.insert(name=user, password_hash=hash_password(password), changed_at=time.time()).on_conflict(
+            conflict_target=[Staff.name], preserve=[Staff.password_hash, Staff.changed_at]).execute()
+
+
+def verify_staff(hub: HubDatabase, user: str, password: str) -> bool:
+    Staff = hub.models.Staff
+    row = Staff.get_or_none(Staff.name == user.strip())
+    if row is None:
+        check_password(password, hash_password("not a user"))  # the same work either way
+        return False
+    return check_password(password, row.password_hash)
+
+
+# --- requests ---------------------------------------------------------------------------
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def csrf_token() -> str:
+    token = session.get("csrf")
+    if not token:
+        token = session["csrf"] = secrets.token_urlsafe(32)
+    return token
+
+
+def same_origin() -> bool:
+    """False when the request says it comes from another site (Origin, or Referer when Origin is absent)."""
+    origin = request.headers.get("Origin") or request.headers.get("Referer")
+    if origin is None:
+        return True
+    parts = urlsplit(origin)
+    return bool(parts.scheme) and f"{parts.scheme}://{parts.netloc}" == request.host_url.rstrip("/")
+
+
+def check_csrf() -> None:
+    """Aborts 403 unless this POST comes from our own page in this session."""
+    if not same_origin():
+        abort(403, description="this form was sent from another site; open the staff page and try again")
+    sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
+    expected = session.get("csrf") or ""
+    if not expected or not hmac.compare_digest(sent, expected):
+        abort(403, description="the form has expired or did not come from the staff page; reload it and try again")
+
+
+def staff_required(view: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if not session.get("staff"):
+            if request.path.endswith(".json") or request.accept_mimetypes.best == "application/json":
+                return jsonify(error="staff login required: log in at /login"), 401
+            return redirect(url_for("staff.login", next=request.full_path.rstrip("?")))
+        g.staff = session["staff"]
+        return view(*args, **kwargs)
+    return wrapper
+
+
+def hub_db() -> HubDatabase:
+    return current_app.extensions["kiosk_hub"].hub

@@ -1,0 +1,159 @@
+"""`kiosk hub ...`: serve the hub, manage rooms, tokens and staff passwords."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import os
+import sys
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PORT = 8470
+
+
+def _add_db_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data", type=Path, default=None,
+                        help="the hub's data folder (default: $KIOSK_HUB_DATA, /var/lib/room-kiosk-hub if it "
+                             "exists, else ./hub-data); holds the SQLite database")
+    parser.add_argument("--database", default=os.environ.get("KIOSK_HUB_DATABASE"),
+                        help="postgresql://user@host:port/db to use PostgreSQL (default: $KIOSK_HUB_DATABASE, "
+                             "else SQLite in the data folder)")
+
+
+def _open(args: argparse.Namespace):
+    from kiosk.hub.database import default_data_dir, open_hub_database
+
+    data = args.data or default_data_dir()
+    return open_hub_database(data, args.database, max_connections=4)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from kiosk.hub.database import default_data_dir
+    from kiosk.hub.serve import serve
+
+    return serve(args.data or default_data_dir(), args.database, args.host, args.port, args.threads,
+                 timezone=args.timezone, secure_cookies=args.secure_cookies)
+
+
+def cmd_add_room(args: argparse.Namespace) -> int:
+    from kiosk.hub.rooms import add_room
+
+    hub = _open(args)
+    try:
+        with hub.db.connection_context():
+            token = add_room(hub, args.name)
+    finally:
+        hub.close()
+    print(token)
+    print(f"room {args.name!r} added. Put this token in the kiosk's config ([hub] token); it is shown only "
+          "this once.", file=sys.stderr)
+    return 0
+
+
+def cmd_rotate_token(args: argparse.Namespace) -> int:
+    from kiosk.hub.rooms import rotate_token
+
+    hub = _open(args)
+    try:
+        with hub.db.connection_context():
+            token = rotate_token(hub, args.name)
+    finally:
+        hub.close()
+    print(token)
+    print(f"room {args.name!r} has a new token; the old one no longer works.", file=sys.stderr)
+    return 0
+
+
+def cmd_list_rooms(args: argparse.Namespace) -> int:
+    from kiosk.clock import iso_utc
+    from kiosk.hub.rooms import statuses
+
+    hub = _open(args)
+    try:
+        with hub.db.connection_context():
+            rows = statuses(hub)
+    finally:
+        hub.close()
+    for s in rows:
+        seen = iso_utc(s.last_seen) if s.last_seen else "never"
+        print(f"{s.name}\tphase={s.phase or '-'}\tlast_seen={seen}\twaiting={s.waiting}\topen_calls={s.open_calls}")
+    if not rows:
+        print("no rooms yet: add one with `kiosk hub add-room \"Room 3\"`", file=sys.stderr)
+    return 0
+
+
+def cmd_set_password(args: argparse.Namespace) -> int:
+    from kiosk.hub.auth import AuthError, set_password
+
+    if args.stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass(f"new password for {args.user}: ")
+        if getpass.getpass("again: ") != password:
+            print("the two passwords differ; nothing changed", file=sys.stderr)
+            return 1
+    hub = _open(args)
+    try:
+        with hub.db.connection_context():
+            set_password(hub, args.user, password)
+    except AuthError as exc:
+        print(f"{exc}; nothing changed", file=sys.stderr)
+        return 1
+    finally:
+        hub.close()
+    print(f"password set for staff user {args.user!r}", file=sys.stderr)
+    return 0
+
+
+def _run(func):
+    def wrapper(args: argparse.Namespace) -> int:
+        from kiosk.hub.auth import AuthError
+        from kiosk.hub.database import HubDatabaseError
+        from kiosk.hub.rooms import RoomError
+
+        try:
+            return func(args)
+        except (HubDatabaseError, RoomError, AuthError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    return wrapper
+
+
+def register(subparsers) -> None:
+    hub = subparsers.add_parser("hub", help="the hub: serve it, add rooms, set staff passwords")
+    sub = hub.add_subparsers(dest="hub_command", metavar="HUB_COMMAND", required=True)
+
+    serve = sub.add_parser("serve", help="serve the hub's API and staff page")
+    _add_db_args(serve)
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default 127.0.0.1; 0.0.0.0 for the whole network)")
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT}; 0 = any free)")
+    serve.add_argument("--threads", type=int, default=24,
+                       help="worker threads (default 24); kiosk long polls may hold all but four")
+    serve.add_argument("--timezone", default=None, help="zone for log download dates (default: the system's)")
+    serve.add_argument("--secure-cookies", action="store_true",
+                       help="mark the staff login cookie Secure (when served behind HTTPS)")
+    serve.set_defaults(func=_run(cmd_serve))
+
+    add = sub.add_parser("add-room", help="add a room and print its token (shown once)")
+    _add_db_args(add)
+    add.add_argument("name", help='the room\'s name, e.g. "Room 3"')
+    add.set_defaults(func=_run(cmd_add_room))
+
+    rotate = sub.add_parser("rotate-token", help="give a room a new token (the old one stops working)")
+    _add_db_args(rotate)
+    rotate.add_argument("name")
+    rotate.set_defaults(func=_run(cmd_rotate_token))
+
+    listing = sub.add_parser("list-rooms", help="list rooms with their phase and last contact")
+    _add_db_args(listing)
+    listing.set_defaults(func=_run(cmd_list_rooms))
+
+    password = sub.add_parser("set-password", help="set a staff user's password for the staff page")
+    _add_db_args(password)
+    password.add_argument("--user", default="staff", help="the staff user name (default: staff)")
+    password.add_argument("--stdin", action="store_true", help="read the password from the first line of stdin")
+    password.set_defaults(func=_run(cmd_set_password))

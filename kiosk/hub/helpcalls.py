@@ -1,0 +1,131 @@
+"""Help calls at the hub: folded from uploaded help.* events and from staff actions.
+
+A call's rank only ever grows (raised < acknowledged < resolved | cancelled), enforced by a conditional
+UPDATE so two hub processes (or a kiosk echo racing a staff click) can never move it backwards. Every
+change bumps the room's help_version, which long polls in any hub process watch.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from kiosk.hub.database import HubDatabase
+from kiosk.session import facts as F
+
+RAISED, ACKNOWLEDGED, RESOLVED, CANCELLED = "raised", "acknowledged", "resolved", "cancelled"
+RANK = {RAISED: 0, ACKNOWLEDGED: 2, RESOLVED: 3, CANCELLED: 3}
+OPEN_STATES = (RAISED, ACKNOWLEDGED)
+_KIND_STATE = {F.HELP_RAISED: RAISED, F.HELP_ACKNOWLEDGED: ACKNOWLEDGED, F.HELP_RESOLVED: RESOLVED,
+               F.HELP_CANCELLED: CANCELLED}
+RECENT_SECONDS = 3600
+
+
+@dataclass(frozen=True)
+class CallView:
+    room_id: int
+    room: str
+    call_id: str
+    state: str
+    by: str | None
+    raised_at: float | None
+    acknowledged_at: float | None
+    acknowledged_by: str | None
+    closed_at: float | None
+    changed_at: float
+
+
+def apply_event(hub: HubDatabase, room_id: int, kind: str, payload: dict[str, Any],
+                session_id: str | None, now: float) -> bool:
+    """Applies one newly stored help.* event; True when a call changed. Runs inside the ingest transaction."""
+    state = _KIND_STATE.get(kind)
+    if state is None:
+        return False
+    call_id = payload["call_id"]
+    at = payload.get("at") if isinstance(payload.get("at"), (int, float)) else now
+    if state == RAISED:
+        HelpCall = hub.models.HelpCall
+        where = (HelpCall.room == room_id) & (HelpCall.call_id == call_id)
+        changed = HelpCall.get_or_none(where) is None
+        if changed:
+            HelpCall.insert(room=room_id, call_id=call_id, state=RAISED, rank=0,
+                            source=str(payload.get("source") or "button")[:32], session_id=session_id,
+                            raised_at=at, changed_at=now).on_conflict_ignore().execute()
+        else:
+            HelpCall.update(raised_at=at, session_id=session_id).where(where & HelpCall.raised_at.is_null()).execute()
+    else:
+        changed = advance(hub, room_id, call_id, state, payload.get("by"), at, now)
+    if changed:
+        bump(hub, room_id)
+    return changed
+
+
+def advance(hub: HubDatabase, room_id: int, call_id: str, state: str, by: str | None, at: float,
+            now: float) -> bool:
+    """Moves the call forward to state (creating it if this is the first news of it); never backwards."""
+    HelpCall = hub.models.HelpCall
+    rank = RANK[state]
+    HelpCall.insert(room=room_id, call_id=call_id, state=RAISED, rank=-1, changed_at=now).on_conflict_ignore().execute()
+    values: dict[str, Any] = {"state": state, "rank": rank, "changed_at": now}
+    if state == ACKNOWLEDGED:
+        values.update(acknowledged_at=at, acknowledged_by=by)
+    else:
+        values.update(closed_at=at, closed_by=by)
+    return bool(HelpCall.update(**values)
+                .where((HelpCall.room == room_id) & (HelpCall.call_id == call_id) & (HelpCall.rank < rank))
+                .execute())
+
+
+def staff_action(hub: HubDatabase, room_id: int, call_id: str, state: str, by: str,
+                 now: float | None = None) -> bool:
+    now = now if now is not None else time.time()
+    HelpCall = hub.models.HelpCall
+    with hub.write():
+        if HelpCall.get_or_none((HelpCall.room == room_id) & (HelpCall.call_id == call_id)) is None:
+            return False
+        changed = advance(hub, room_id, call_id, state, by, now, now)
+        if changed:
+            bump(hub, room_id)
+    return changed
+
+
+def bump(hub: HubDatabase, room_id: int) -> None:
+    Room = hub.models.Room
+    Room.update(help_version=Room.help_version + 1).where(Room.id == room_id).execute()
+
+
+def help_version(hub: HubDatabase, room_id: int) -> int:
+    Room = hub.models.Room
+    row = Room.select(Room.help_version).where(Room.id == room_id).first()
+    return row.help_version if row else 0
+
+
+def calls(hub: HubDatabase, room_id: int | None = None, now: float | None = None,
+          recent_seconds: float = RECENT_SECONDS) -> list[CallView]:
+    """Open calls, and calls that changed in the last hour; open ones first, newest first."""
+    now = now if now is not None else time.time()
+    HelpCall, Room = hub.models.HelpCall, hub.models.Room
+    query = (HelpCall.select(HelpCall, Room.name).join(Room)
+             .where(HelpCall.state.in_(OPEN_STATES) | (HelpCall.changed_at >= now - recent_seconds)))
+    if room_id is not None:
+        query = query.where(HelpCall.room == room_id)
+    views = [_view(c) for c in query]
+    views.sort(key=lambda v: (v.state not in OPEN_STATES, -(v.raised_at or v.changed_at)))
+    return views
+
+
+def open_counts(hub: HubDatabase) -> dict[int, int]:
+    from peewee import fn
+
+    HelpCall = hub.models.HelpCall
+    query = (HelpCall.select(HelpCall.room, fn.COUNT(HelpCall.id).alias("n"))
+             .where(HelpCall.state.in_(OPEN_STATES) & (HelpCall.rank >= 0)).group_by(HelpCall.room))
+    return {row.room_id: row.n for row in query}
+
+
+def _view(c) -> CallView:
+    by = c.closed_by if c.state in (RESOLVED, CANCELLED) and c.closed_by else c.acknowledged_by
+    return CallView(c.room_id, c.room.name, c.call_id, c.state, by, c.raised_at, c.acknowledged_at,
+                    c.acknowledged_by, c.closed_at, c.changed_at)
+

@@ -1,0 +1,93 @@
+"""Storing an uploaded batch exactly once per event UUID, on SQLite and PostgreSQL alike.
+
+The event UUID is UNIQUE and rows go in with insert-or-ignore, so a repeat (a kiosk retrying after a
+lost answer, or two hub processes racing) is harmless. Which UUIDs were newly stored is known exactly:
+PostgreSQL says so with RETURNING; SQLite holds its write lock for the whole transaction (BEGIN
+IMMEDIATE), so the UUIDs it finds present before inserting are all the duplicates there are.
+The whole batch, the help calls and the room's status are committed before the answer.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from kiosk.hub import helpcalls
+from kiosk.hub.database import HubDatabase
+from kiosk.hub.validate import Batch
+from kiosk.session import facts as F
+from kiosk.session.record import EventRecord, dump_payload
+
+log = logging.getLogger(__name__)
+
+CHUNK = 400
+STORED, DUPLICATE, REJECTED = "stored", "duplicate", "rejected"
+
+
+def store_batch(hub: HubDatabase, room_id: int, batch: Batch, now: float) -> list[dict[str, Any]]:
+    first: dict[str, EventRecord] = {}
+    for checked in batch.events:
+        if checked.record is not None:
+            first.setdefault(checked.record.uuid, checked.record)
+    with hub.write():
+        inserted = _insert(hub, room_id, list(first.values()), now)
+        new_records = sorted((first[u] for u in inserted), key=lambda r: (r.device_id, r.seq))
+        _apply(hub, room_id, new_records, now)
+        Room = hub.models.Room
+        values: dict[str, Any] = {"last_seen": now, "device_id": batch.device_id}
+        if batch.waiting is not None:
+            values["waiting"] = batch.waiting
+        Room.update(**values).where(Room.id == room_id).execute()
+    results: list[dict[str, Any]] = []
+    answered: set[str] = set()
+    for checked in batch.events:
+        if checked.record is None:
+            results.append({"uuid": checked.uuid, "status": REJECTED, "reason": checked.reason})
+            continue
+        uuid = checked.record.uuid
+        status = STORED if uuid in inserted and uuid not in answered else DUPLICATE
+        answered.add(uuid)
+        results.append({"uuid": checked.uuid, "status": status})
+    return results
+
+
+def _insert(hub: HubDatabase, room_id: int, records: list[EventRecord], now: float) -> set[str]:
+    Event = hub.models.Event
+    inserted: set[str] = set()
+    for start in range(0, len(records), CHUNK):
+        chunk = records[start:start + CHUNK]
+        rows = [_row(room_id, r, now) for r in chunk]
+        query = Event.insert_many(rows).on_conflict_ignore()
+        if hub.is_postgres:
+            inserted.update(row[0] for row in query.returning(Event.uuid).tuples().execute())
+        else:
+            present = {row[0] for row in Event.select(Event.uuid)
+                       .where(Event.uuid.in_([r.uuid for r in chunk])).tuples()}
+            query.execute()
+            inserted.update(r.uuid for r in chunk if r.uuid not in present)
+    return inserted
+
+
+def _row(room_id: int, r: EventRecord, now: float) -> dict[str, Any]:
+    return {"uuid": r.uuid, "room": room_id, "device_id": r.device_id, "seq": r.seq, "wall": r.wall,
+            "mono": r.mono, "boot_id": r.boot_id, "clock_trusted": r.clock_trusted,
+            "session_id": r.session_id, "kind": r.kind, "payload": dump_payload(r.payload),
+            "received_at": now}
+
+
+def _apply(hub: HubDatabase, room_id: int, records: list[EventRecord], now: float) -> None:
+    """Help calls and the room's phase, from the events this batch newly stored."""
+    phase: tuple[float, str] | None = None
+    for r in records:
+        if r.kind in F.HELP_KINDS:
+            helpcalls.apply_event(hub, room_id, r.kind, dict(r.payload), r.session_id, now)
+        elif r.kind == F.PHASE_CHANGED:
+            if phase is None or r.wall >= phase[0]:
+                phase = (r.wall, str(r.payload["to"]))
+        elif r.kind == F.SESSION_ENDED:
+            if phase is None or r.wall >= phase[0]:
+                phase = (r.wall, "welcome")
+    if phase is not None:
+        Room = hub.models.Room
+        Room.update(phase=phase[1][:32], phase_wall=phase[0]).where(
+            (Room.id == room_id) & (Room.phase_wall.is_null() | (Room.phase_wall <= phase[0]))).execute()

@@ -1,0 +1,45 @@
+"""Serving the hub with waitress until SIGTERM or Ctrl-C, then stopping cleanly."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from waitress import create_server
+
+from kiosk.hub.app import create_app
+from kiosk.hub.database import open_hub_database, redact
+
+log = logging.getLogger(__name__)
+
+
+def serve(data_dir: Path, database: str | None, host: str, port: int, threads: int,
+          timezone: str | None = None, secure_cookies: bool = False) -> int:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    hub = open_hub_database(data_dir, database, max_connections=threads + 8)
+    app = create_app(hub, timezone=timezone, threads=threads, secure_cookies=secure_cookies)
+    ctx = app.extensions["kiosk_hub"]
+    server = create_server(app, host=host, port=port, threads=threads, ident="room-kiosk-hub",
+                           max_request_body_size=8 * 1024 * 1024)
+
+    def _stop(signum, _frame) -> None:
+        ctx.stopping.set()
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, _stop)
+    # The line tests and scripts wait for; with --port 0 it is the only way to learn the port.
+    print(f"hub listening on http://{host}:{server.effective_port} (database {redact(hub.url)})", flush=True)
+    log.info("hub serving on %s:%s with %d threads", host, server.effective_port, threads)
+    try:
+        server.run()
+    except (SystemExit, KeyboardInterrupt):
+        pass
+    finally:
+        ctx.stopping.set()
+        server.close()
+        hub.close()
+        log.info("hub stopped")
+    sys.stdout.flush()
+    return 0
