@@ -163,3 +163,9 @@ def test_an_explicit_missing_file_is_an_error(tmp_path):
 
 def test_empty_button_url_means_no_button():
     assert parse_config('[button]\nurl = ""\n').button.url is None
+
+
+def test_the_shipped_example_config_is_valid():
+    example = Path(__file__).resolve().parents[1] / "deploy" / "kiosk.toml.example"
+    config = load_config(example)
+    assert config.room == "Room 3" and len(config.plans) == 2 and config.hub.url is None
