@@ -74,6 +74,7 @@ class SyncWorker:
 
     def start(self) -> None:
         self._stop.clear()
+        self._help_due.set()  # help calls journalled before the worker ran go first too
         self._thread = threading.Thread(target=self._run, name="sync-upload", daemon=True)
         self._thread.start()
         self.help_watch.start()
@@ -109,6 +110,8 @@ class SyncWorker:
     def _run(self) -> None:
         next_at = time.monotonic()
         try:
+            counts = outbox.counts(self.journal)
+            self.room.update_health(sync_waiting=counts.waiting, sync_rejected=counts.rejected)
             while not self._stop.is_set():
                 self._wake.wait(max(0.0, next_at - time.monotonic()))
                 if self._stop.is_set():

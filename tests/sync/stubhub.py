@@ -41,6 +41,7 @@ class StubHub:
         self.inserts: Counter = Counter()
         self.requests: list[tuple[str, int]] = []  # (path, number of events)
         self.heartbeats: list[dict] = []
+        self.unauthorised = 0
         self.calls: dict[str, StubCall] = {}
         self.refuse: list[tuple[int, dict, dict]] = []  # queued whole-request answers: (status, body, headers)
         self.leave_out: set[str] = set()
@@ -107,6 +108,8 @@ class StubHub:
         def events():
             room = self._room()
             if room is None:
+                with self.lock:
+                    self.unauthorised += 1
                 return jsonify(error="unknown token: add the room at the hub"), 401
             body = request.get_json(silent=True)
             if not isinstance(body, dict) or not isinstance(body.get("events"), list) or "device_id" not in body:

@@ -1,0 +1,172 @@
+"""The sync worker thread end to end against a stub hub on a real loopback port."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from kiosk.session import facts as F
+from kiosk.session.glyph import Glyph
+from kiosk.store import outbox
+from kiosk.sync.worker import SyncWorker
+from tests.sync.conftest import append_many, wait_until
+from tests.sync.stubhub import POISON, StubHub
+from tests.sync.test_upload import free_port
+
+
+def drained(room) -> bool:
+    return room.health.sync_waiting == 0 and outbox.counts(room.journal).waiting == 0
+
+
+def worker_for(room, **kw) -> SyncWorker:
+    kw.setdefault("uniform", lambda lo, hi: hi)
+    kw.setdefault("backoff_base", 0.05)
+    kw.setdefault("backoff_cap", 0.2)
+    kw.setdefault("timeout", (1.0, 5.0))
+    return SyncWorker(room.config.hub, room, room.clock, **kw)
+
+
+@pytest.fixture
+def running():
+    workers: list[SyncWorker] = []
+
+    def start(worker: SyncWorker) -> SyncWorker:
+        workers.append(worker)
+        worker.start()
+        return worker
+
+    yield start
+    for w in workers:
+        w.stop()
+
+
+def test_backlog_drains_on_start_and_status_says_so(stub, make_room, running):
+    room = make_room(stub.url, stub.add_room("A"))
+    append_many(room.journal, 120)
+    running(worker_for(room, batch_size=50))
+    wait_until(lambda: drained(room) and room.health.last_sync_at, what="drain")
+    assert len(stub.events) == 120
+    assert room.health.hub_reachable is True and room.health.sync_error == ""
+    assert room.health.last_sync_at == room.clock.now()
+    assert [n for _, n in stub.requests[:3]] == [50, 50, 20]
+
+
+def test_a_new_event_wakes_the_worker_without_waiting_for_the_timer(stub, make_room, running):
+    room = make_room(stub.url, stub.add_room("A"), sync_seconds=3600)
+    running(worker_for(room))
+    wait_until(lambda: room.health.hub_reachable is True, what="first contact")
+    room.note("test.later", {"n": 1})
+    wait_until(lambda: "test.later" in stub.kinds(), timeout=5, what="the new event at the hub")
+
+
+def test_timer_sends_a_heartbeat_when_nothing_is_waiting(stub, make_room, running):
+    room = make_room(stub.url, stub.add_room("A"), sync_seconds=0.1)
+    running(worker_for(room))
+    wait_until(lambda: len(stub.heartbeats) >= 2, what="heartbeats")
+    beat = stub.heartbeats[0]
+    assert beat["device_id"] == room.journal.device_id and beat["waiting"] == 0
+    assert beat["phase"] == "welcome" and beat["glyph"] == "quiet"
+    assert stub.requests == []
+
+
+def test_a_help_call_goes_ahead_of_the_backlog_and_is_delivered(stub, make_room, running):
+    room = make_room(stub.url, stub.add_room("A"))
+    append_many(room.journal, 600)
+    call_id = room.raise_help("button")
+    assert room.glyph() is Glyph.SENDING
+    running(worker_for(room, batch_size=200))
+    wait_until(lambda: room.glyph() is Glyph.DELIVERED, what="the call delivered")
+    wait_until(lambda: drained(room), what="drain")
+    first = stub.requests[0]
+    assert first == ("/api/v1/events", 1)
+    kinds = stub.kinds()
+    assert kinds[0] == F.HELP_RAISED and F.HELP_DELIVERED in kinds
+    assert room.help.calls[call_id].state == "delivered"
+
+
+def test_help_call_mid_drain_overtakes_the_rest_of_the_backlog(stub, make_room, running):
+    room = make_room(stub.url, stub.add_room("A"))
+    append_many(room.journal, 3000)
+    running(worker_for(room, batch_size=50))
+    wait_until(lambda: len(stub.requests) >= 2, what="drain under way")
+    room.raise_help("button")
+    wait_until(lambda: room.glyph() is Glyph.DELIVERED, what="delivered")
+    wait_until(lambda: drained(room), timeout=30, what="drain")
+    kinds = stub.kinds()
+    assert kinds.index(F.HELP_RAISED) < 3000 - 100, "the help call waited behind the backlog"
+
+
+def test_hub_coming_back_drains_everything_at_once(stub, make_room, running):
+    port = free_port()
+    room = make_room(f"http://127.0.0.1:{port}", "t", sync_seconds=3600)
+    append_many(room.journal, 40)
+    running(worker_for(room))
+    wait_until(lambda: room.health.hub_reachable is False, what="hub unreachable")
+    assert "cannot reach the hub" in room.health.sync_error
+    assert room.health.sync_waiting == 40
+    call_id = room.raise_help("button")
+    assert room.glyph() is Glyph.NOT_DELIVERED
+    late = StubHub()
+    late.tokens["t"] = "A"
+    late.start(port)
+    try:
+        wait_until(lambda: drained(room) and room.health.hub_reachable, what="drain")
+        assert len(late.events) >= 41 and room.health.sync_error == ""
+        wait_until(lambda: room.glyph() is Glyph.DELIVERED, what="delivered")
+        assert room.help.calls[call_id].state == "delivered"
+    finally:
+        late.stop()
+
+
+def test_a_refused_token_is_said_plainly_and_retried_slowly(stub, make_room, running):
+    stub.add_room("A")
+    room = make_room(stub.url, "wrong-token", sync_seconds=3600)
+    append_many(room.journal, 3)
+    worker = running(worker_for(room, token_retry_seconds=3600))
+    wait_until(lambda: room.health.sync_error != "", what="an error")
+    assert room.health.sync_error.startswith("the hub refused this kiosk's token: check [hub] token")
+    assert room.health.hub_reachable is False and room.health.sync_waiting == 3
+    room.note("test.more").result()
+    time.sleep(0.3)
+    assert worker.attempts == 1 and stub.unauthorised == 1
+
+
+def test_retry_after_is_honoured(stub, make_room, running):
+    room = make_room(stub.url, stub.add_room("A"), sync_seconds=3600)
+    append_many(room.journal, 2)
+    stub.refuse.append((503, {"error": "database is busy"}, {"Retry-After": "1"}))
+    worker = running(worker_for(room, uniform=lambda lo, hi: lo))
+    wait_until(lambda: "database is busy" in room.health.sync_error, what="the 503")
+    failed_at = time.monotonic()
+    wait_until(lambda: drained(room), what="the retry")
+    assert time.monotonic() - failed_at >= 0.8
+    assert worker.attempts == 2
+
+
+def test_a_poisoned_event_does_not_block_the_queue(stub, make_room, running):
+    room = make_room(stub.url, stub.add_room("A"))
+    append_many(room.journal, 30)
+    room.journal.append(POISON, {}).result()
+    append_many(room.journal, 30)
+    running(worker_for(room, batch_size=64))
+    wait_until(lambda: room.health.sync_rejected == 1 and drained(room), what="drain")
+    assert len(stub.events) == 60
+    [(record, reason)] = outbox.rejected_events(room.journal)
+    assert record.kind == POISON and "breaks this hub" in reason
+
+
+def test_acknowledgement_at_the_hub_shows_help_coming_within_two_seconds(stub, make_room, running):
+    room = make_room(stub.url, stub.add_room("A"))
+    running(worker_for(room, batch_size=20))
+    call_id = room.raise_help("button")
+    wait_until(lambda: room.glyph() is Glyph.DELIVERED, what="delivered")
+    append_many(room.journal, 2000)  # a long upload under way must not delay the acknowledgement
+    stub.acknowledge(call_id, "Sam")
+    took = wait_until(lambda: room.glyph() is Glyph.COMING, timeout=2.0, what="help coming")
+    assert took < 2.0
+    assert room.help.calls[call_id].by == "Sam"
+    wait_until(lambda: F.HELP_ACKNOWLEDGED in stub.kinds(), what="the acknowledgement echoed to the hub")
+    stub.resolve(call_id)
+    wait_until(lambda: room.help.open_call() is None, timeout=2.0, what="resolved")
+    assert room.glyph() is Glyph.QUIET
