@@ -1,0 +1,82 @@
+"""CPU and memory (PSS) of the kiosk's Holding scene against Chromium in kiosk mode showing bench/holding.html.
+
+Each side gets its own fresh Xvfb (800x480x24) and is measured over the same
+window after a warm-up; CPU counts the app's whole process tree plus the X
+server it draws to (presenting frames is part of their cost). Budgets
+(DESIGN.md): CPU at most 1/2 of Chromium's, PSS at most 1/3 of Chromium's.
+    python bench/ui_cpu_memory.py [--window 20] [--warmup 6]
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.ui import report  # noqa: E402
+from bench.ui.chromium import PAGE, Chromium, binary  # noqa: E402
+from bench.ui.kiosk_run import KioskRun, app_available  # noqa: E402
+from bench.ui.measure import Window, measure  # noqa: E402
+from bench.ui.xserver import Xvfb  # noqa: E402
+
+NAME = "ui_cpu_memory"
+CPU_BUDGET = 0.5
+PSS_BUDGET = 1 / 3
+
+
+def kiosk_holding(window: float, warmup: float) -> tuple[Window, float]:
+    with Xvfb() as x, KioskRun(x.env(), phase="holding") as kiosk:
+        kiosk.wait_first_frame()
+        time.sleep(warmup)
+        before = kiosk.flips()
+        measured = measure(kiosk.pid, x.pid, window)
+        after = kiosk.flips()
+        return measured, (after.count - before.count) / measured.seconds
+
+
+def chromium_holding(window: float, warmup: float) -> Window:
+    with Xvfb() as x, Chromium(x.env(), PAGE.as_uri()) as browser:
+        time.sleep(warmup + 4)
+        return measure(browser.pid, x.pid, window)
+
+
+def describe(label: str, w: Window, extra: str = "") -> list[str]:
+    return [report.figure(f"{label} CPU (app + X server)", report.percent(w.total_cpu),
+                          f"app {report.percent(w.app_cpu)}, X server {report.percent(w.x_cpu)}"
+                          + (f", {extra}" if extra else "")),
+            report.figure(f"{label} PSS", report.mib(w.pss_kib), f"summed over {w.processes} processes")]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--window", type=float, default=20.0, help="seconds measured (default 20)")
+    parser.add_argument("--warmup", type=float, default=6.0, help="seconds after the first frame (default 6)")
+    args = parser.parse_args()
+    missing = [tool for tool, ok in (("Xvfb (apt-get install xvfb)", shutil.which("Xvfb")),
+                                     ("chromium (apt-get install chromium)", binary())) if not ok]
+    if missing:
+        report.skipped(NAME, "missing " + ", ".join(missing))
+        return 0
+    print(f"{NAME}: the Holding scene at 800x480 under Xvfb, {args.window:.0f} s windows after "
+          f"{args.warmup:.0f} s warm-up; CPU as a share of one core")
+    browser = chromium_holding(args.window, args.warmup)
+    lines = describe("chromium --kiosk", browser)
+    why_not = app_available()
+    if why_not:
+        print("\n".join(lines))
+        report.skipped(NAME, f"the kiosk screen cannot run: {why_not}")
+        return 0
+    kiosk, redraws = kiosk_holding(args.window, args.warmup)
+    lines = describe("kiosk (Kivy)", kiosk, f"{redraws:.2f} redraws/s") + lines
+    print("\n".join(lines))
+    print(report.ratio_line("CPU kiosk / chromium", kiosk.total_cpu, browser.total_cpu, CPU_BUDGET))
+    print(report.ratio_line("PSS kiosk / chromium", kiosk.pss_kib, browser.pss_kib, PSS_BUDGET))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
