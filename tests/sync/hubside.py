@@ -1,0 +1,44 @@
+"""Reading what the real hub stored, straight from its database, and acting as staff on it."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import Counter
+from pathlib import Path
+
+
+def stored_uuids(data_dir: Path, database: str | None) -> Counter:
+    """Every event UUID in the hub's database with how many rows it has."""
+    query = "SELECT uuid, COUNT(*) FROM hub_event GROUP BY uuid"
+    if database:
+        import psycopg2
+
+        conn = psycopg2.connect(database)
+        try:
+            with conn.cursor() as cur:
+                cur.execute(query)
+                return Counter(dict(cur.fetchall()))
+        finally:
+            conn.close()
+    conn = sqlite3.connect(Path(data_dir) / "hub.sqlite3")
+    try:
+        return Counter(dict(conn.execute(query).fetchall()))
+    finally:
+        conn.close()
+
+
+def total_rows(data_dir: Path, database: str | None) -> int:
+    return sum(stored_uuids(data_dir, database).values())
+
+
+def staff_acknowledges(data_dir: Path, database: str | None, room_name: str, call_id: str, by: str) -> bool:
+    """What the staff page's "on my way" does, done on the hub's database from outside the hub process."""
+    from kiosk.hub import helpcalls
+    from kiosk.hub.database import open_hub_database
+
+    hub = open_hub_database(data_dir, database)
+    try:
+        room = hub.models.Room.get(hub.models.Room.name == room_name)
+        return helpcalls.staff_action(hub, room.id, call_id, "acknowledged", by)
+    finally:
+        hub.close()
