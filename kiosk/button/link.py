@@ -1,0 +1,273 @@
+"""The serial link to the help button: its own thread, reconnecting by itself.
+
+An unplugged USB device shows up as `SerialException` from pyserial or as a
+bare `OSError` (EIO from a read, or from the modem-status ioctl); both mean
+the same thing here: the button is gone. The link logs it, shows a button
+fault to the facilitator, journals it once per outage, and reopens the port
+with a capped exponential backoff until the button is back.
+
+Only the link thread touches the port. Room listeners (which run in other
+threads) just mark the LED as stale; the link thread writes `LED ...` to a
+firmware button on its next turn, within one read timeout.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Callable
+
+import serial
+
+from kiosk.button.anybyte import QUIET_SECONDS, AnyByteDecoder
+from kiosk.button.caller import HelpCaller, is_help_news, led_command
+from kiosk.button.heartbeat import PING_TIMEOUT, Heard, Heartbeat
+from kiosk.button.line import LineDecoder
+from kiosk.button.modem import POLL_SECONDS, SETTLE_SECONDS, ModemLineDebouncer
+from kiosk.button.pattern import PressPattern
+from kiosk.button.port import READ_TIMEOUT, PortProblem, open_port
+from kiosk.button.signals import Kind, Signal
+from kiosk.config import ButtonConfig
+from kiosk.room import Room
+from kiosk.session import facts as F
+from kiosk.session.facts import Fact
+
+log = logging.getLogger(__name__)
+
+Opener = Callable[..., serial.SerialBase]
+UNPLUGGED = (serial.SerialException, OSError)
+_LOUD_IGNORED = 3
+
+
+class ButtonLink:
+    def __init__(self, config: ButtonConfig, room: Room, *,
+                 monotonic: Callable[[], float] = time.monotonic,
+                 read_timeout: float = READ_TIMEOUT,
+                 backoff_initial: float = 0.25,
+                 backoff_max: float = 5.0,
+                 ping_timeout: float = PING_TIMEOUT,
+                 poll_seconds: float = POLL_SECONDS,
+                 quiet_seconds: float = QUIET_SECONDS,
+                 settle_seconds: float = SETTLE_SECONDS,
+                 opener: Opener = open_port) -> None:
+        if not config.url:
+            raise ValueError("ButtonLink needs [button] url: a device path such as /dev/kiosk-button")
+        if config.mode not in ("line", "any_byte", "modem"):
+            raise ValueError(f"[button] mode {config.mode!r} is not one of line, any_byte, modem")
+        if config.modem_line not in ("cts", "dsr"):
+            raise ValueError(f"[button] modem_line {config.modem_line!r} is not one of cts, dsr")
+        self.config = config
+        self.url = config.url
+        self.mode = config.mode
+        self.room = room
+        self.monotonic = monotonic
+        self.read_timeout = read_timeout
+        self.backoff_initial = backoff_initial
+        self.backoff_max = backoff_max
+        self.poll_seconds = poll_seconds
+        self.opener = opener
+        self.caller = HelpCaller(room, PressPattern(config.press, config.double_press_seconds),
+                                 where={"url": self.url})
+        self.lines = LineDecoder()
+        self.bytes = AnyByteDecoder(quiet_seconds)
+        self.modem = ModemLineDebouncer(settle_seconds)
+        self.heartbeat = Heartbeat(ping_timeout)
+        self.connected = False
+        self.connects = 0
+        self.outages = 0
+        self._stop = threading.Event()
+        self._led_stale = threading.Event()
+        self._led_sent: str | None = None
+        self._port: serial.SerialBase | None = None
+        self._thread: threading.Thread | None = None
+        self._subscribed = False
+
+    # --- lifecycle -----------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            return
+        if not self._subscribed:
+            self.room.subscribe(self._on_facts)
+            self._subscribed = True
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="button-link", daemon=True)
+        self._thread.start()
+        log.info("help button: watching %s (%s mode, %s press)", self.url, self.mode, self.config.press)
+
+    def stop(self, timeout: float = 3.0) -> None:
+        self._stop.set()
+        port = self._port
+        if port is not None:
+            try:
+                port.cancel_read()
+            except Exception:
+                pass
+        if self._thread is not None:
+            self._thread.join(timeout)
+            if self._thread.is_alive():
+                log.error("the button link thread did not stop within %.1f s", timeout)
+            self._thread = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def _on_facts(self, facts: list[Fact]) -> None:
+        if is_help_news(facts):
+            self._led_stale.set()
+
+    # --- the thread ------------------------------------------------------------------
+
+    def _run(self) -> None:
+        delay = self.backoff_initial
+        outage_noted = False
+        while not self._stop.is_set():
+            try:
+                port = self.opener(self.url, baudrate=self.config.baudrate, read_timeout=self.read_timeout)
+            except Exception as exc:
+                if not isinstance(exc, PortProblem):
+                    log.exception("opening the button port %s failed unexpectedly", self.url)
+                self._cannot_open(str(exc), first=not outage_noted)
+                outage_noted = True
+                self._stop.wait(delay)
+                delay = min(delay * 2, self.backoff_max)
+                continue
+            delay = self.backoff_initial
+            outage_noted = False
+            self._port = port
+            try:
+                self._connected(port)
+                self._serve(port)
+            except UNPLUGGED as exc:
+                if not self._stop.is_set():
+                    self._lost(f"{type(exc).__name__}: {exc}")
+                    outage_noted = True
+            except Exception as exc:
+                log.exception("the button link failed while serving %s", self.url)
+                self._lost(f"unexpected {type(exc).__name__}: {exc}")
+                outage_noted = True
+            finally:
+                self._port = None
+                self.connected = False
+                try:
+                    port.close()
+                except Exception:
+                    log.debug("closing %s failed", self.url, exc_info=True)
+            self._stop.wait(delay)
+        log.info("help button link stopped")
+
+    def _cannot_open(self, reason: str, first: bool) -> None:
+        if not first:
+            log.debug("button still not there: %s", reason)
+            return
+        self.outages += 1
+        log.warning("help button: %s; retrying every %.0f s at most", reason, self.backoff_max)
+        self.room.note(F.BUTTON_FAULT, {"url": self.url, "fault": "cannot_open", "detail": reason})
+        self.room.update_health(button_ok=False, button_detail=f"help button not working: {reason}")
+
+    def _lost(self, reason: str) -> None:
+        self.outages += 1
+        log.warning("help button on %s lost (%s): reconnecting", self.url, reason)
+        self.room.note(F.BUTTON_DISCONNECTED, {"url": self.url, "reason": reason})
+        self.room.update_health(button_ok=False,
+                                button_detail="help button unplugged or not answering: reconnecting")
+
+    def _connected(self, port: serial.SerialBase) -> None:
+        now = self.monotonic()
+        self.connects += 1
+        self.lines.reset()
+        self.bytes.reset()
+        self.modem.reset()
+        self.heartbeat.connected(now)
+        self._led_sent = None
+        self._ignored_loud = 0
+        if self.mode == "modem":
+            port.rts = True
+            port.dtr = True
+        self.connected = True
+        log.info("help button connected on %s", self.url)
+        self.room.note(F.BUTTON_CONNECTED, {"url": self.url, "mode": self.mode})
+        self.room.update_health(button_ok=True, button_detail=f"help button connected ({self._kind()})")
+
+    def _kind(self) -> str:
+        return {"line": "firmware button", "any_byte": "simple button",
+                "modem": f"switch on {self.config.modem_line.upper()}"}[self.mode]
+
+    def _serve(self, port: serial.SerialBase) -> None:
+        if self.mode == "modem":
+            self._serve_modem(port)
+            return
+        while not self._stop.is_set():
+            data = port.read(port.in_waiting or 1)
+            now = self.monotonic()
+            if data:
+                self._decode(data, now)
+            if self.heartbeat.silent_too_long(now):
+                self._silent(now)
+            self._update_led(port)
+
+    def _decode(self, data: bytes, now: float) -> None:
+        if self.mode == "any_byte":
+            for signal in self.bytes.feed(data, now):
+                self.caller.handle(signal, now)
+            return
+        ignored = self.lines.counts.ignored
+        signals = self.lines.feed(data)
+        if self.lines.counts.ignored != ignored:
+            self._report_ignored()
+        for signal in signals:
+            self._heard(signal, now)
+            self.caller.handle(signal, now)
+
+    def _heard(self, signal: Signal, now: float) -> None:
+        heard = self.heartbeat.heard(now, heartbeat=signal.kind in (Kind.PING, Kind.HELLO))
+        if heard is Heard.FIRST:
+            self._led_stale.set()
+        elif heard is Heard.RECOVERED:
+            log.info("help button on %s is answering again", self.url)
+            self.room.note(F.BUTTON_FAULT, {"url": self.url, "fault": "no_ping", "cleared": True})
+            self.room.update_health(button_ok=True, button_detail=f"help button connected ({self._kind()})")
+
+    def _silent(self, now: float) -> None:
+        silence = self.heartbeat.silence(now)
+        log.warning("help button on %s sent no PING for %.1f s", self.url, silence)
+        self.room.note(F.BUTTON_FAULT, {"url": self.url, "fault": "no_ping", "silent_seconds": round(silence, 1)})
+        self.room.update_health(button_ok=False,
+                                button_detail="help button stopped answering: check its cable")
+
+    def _report_ignored(self) -> None:
+        self._ignored_loud += 1
+        text = self.lines.last_ignored[:80]
+        if self._ignored_loud <= _LOUD_IGNORED:
+            log.warning("ignored a line from the help button: %r (expected HELLO, PING, HELP, CANCEL or "
+                        "TEST); %d ignored so far", text, self.lines.counts.ignored)
+        else:
+            log.debug("ignored a line from the help button: %r", text)
+
+    def _update_led(self, port: serial.SerialBase) -> None:
+        """Only a button that has spoken the protocol on this connection gets LED commands."""
+        if not self.heartbeat.speaks_protocol or not self._led_stale.is_set():
+            return
+        self._led_stale.clear()
+        state = self.caller.current_led()
+        if state == self._led_sent:
+            return
+        try:
+            port.write(led_command(state))
+        except serial.SerialTimeoutException:
+            log.warning("the help button is not reading its LED commands; LED %s dropped", state)
+        self._led_sent = state
+
+    def _serve_modem(self, port: serial.SerialBase) -> None:
+        read_line = (lambda: port.cts) if self.config.modem_line == "cts" else (lambda: port.dsr)
+        first = read_line()
+        if first:
+            log.warning("the help button's %s line is closed at connect: a held button or reversed wiring? "
+                        "Not a call; waiting for it to open", self.config.modem_line.upper())
+        self.modem.sample(first, self.monotonic())
+        while not self._stop.wait(self.poll_seconds):
+            now = self.monotonic()
+            for signal in self.modem.sample(read_line(), now):
+                self.caller.handle(signal, now)

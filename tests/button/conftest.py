@@ -1,0 +1,96 @@
+"""Real rooms on real SQLite files, real pseudo-terminals, and a wait that polls a deadline."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Callable, Iterator
+
+import pytest
+
+from kiosk.clock import FakeClock
+from kiosk.config import ButtonConfig, Config, PathsConfig
+from kiosk.room import Room
+from kiosk.session.facts import Fact
+from kiosk.store.journal import Journal
+
+
+def wait_for(condition: Callable[[], object], timeout: float = 3.0, what: str = "condition") -> object:
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.005)
+
+
+class Pty:
+    """A pseudo-terminal pair; the test plays the button on the master side."""
+
+    def __init__(self) -> None:
+        self.master, self.slave = os.openpty()
+        self.path = os.ttyname(self.slave)
+        self.closed = False
+
+    def write(self, data: bytes) -> None:
+        os.write(self.master, data)
+
+    def read_available(self, timeout: float = 0.0) -> bytes:
+        import select
+
+        out = b""
+        while select.select([self.master], [], [], timeout)[0]:
+            chunk = os.read(self.master, 4096)
+            if not chunk:
+                break
+            out += chunk
+            timeout = 0.0
+        return out
+
+    def close(self) -> None:
+        if not self.closed:
+            os.close(self.master)
+            os.close(self.slave)
+            self.closed = True
+
+
+@pytest.fixture
+def pty() -> Iterator[Pty]:
+    p = Pty()
+    yield p
+    p.close()
+
+
+@pytest.fixture
+def make_room(tmp_path: Path):
+    """make_room(button=ButtonConfig(...)) -> (room, facts seen by a listener)."""
+    journals: list[Journal] = []
+
+    def make(button: ButtonConfig | None = None) -> tuple[Room, list[Fact]]:
+        config = Config(button=button or ButtonConfig(url="loop://"), paths=PathsConfig(data=tmp_path))
+        tmp_path.mkdir(parents=True, exist_ok=True)
+        clock = FakeClock()
+        journal = Journal(config.paths.database, clock)
+        journals.append(journal)
+        room = Room(config, journal, clock)
+        seen: list[Fact] = []
+        room.subscribe(seen.extend)
+        return room, seen
+
+    yield make
+    for journal in journals:
+        journal.close()
+
+
+def kinds(room: Room, *wanted: str) -> list[str]:
+    """Committed journal kinds, optionally only those named."""
+    room.journal.write(lambda: None).result(timeout=5)
+    return [r.kind for r in room.journal.records() if not wanted or r.kind in wanted]
+
+
+def button(url: str, **changes) -> ButtonConfig:
+    return replace(ButtonConfig(url=url), **changes)
