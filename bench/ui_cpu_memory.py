@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.ui import report  # noqa: E402
 from bench.ui.chromium import PAGE, Chromium, binary  # noqa: E402
-from bench.ui.kiosk_run import KioskRun, app_available  # noqa: E402
+from bench.ui.kiosk_run import KioskFailed, KioskRun, app_available  # noqa: E402
 from bench.ui.measure import Window, measure  # noqa: E402
 from bench.ui.xserver import Xvfb  # noqa: E402
 
@@ -66,11 +66,15 @@ def main() -> int:
     browser = chromium_holding(args.window, args.warmup)
     lines = describe("chromium --kiosk", browser)
     why_not = app_available()
+    if not why_not:
+        try:
+            kiosk, redraws = kiosk_holding(args.window, args.warmup)
+        except KioskFailed as exc:
+            why_not = str(exc)
     if why_not:
         print("\n".join(lines))
         report.skipped(NAME, f"the kiosk screen cannot run: {why_not}")
         return 0
-    kiosk, redraws = kiosk_holding(args.window, args.warmup)
     lines = describe("kiosk (Kivy)", kiosk, f"{redraws:.2f} redraws/s") + lines
     print("\n".join(lines))
     print(report.ratio_line("CPU kiosk / chromium", kiosk.total_cpu, browser.total_cpu, CPU_BUDGET))

@@ -70,6 +70,10 @@ def seed_holding(config_path: Path, data: Path) -> None:
         journal.close()
 
 
+class KioskFailed(RuntimeError):
+    pass
+
+
 class KioskRun:
     """The kiosk under flip_probe.py on env's display: `with KioskRun(env, phase="holding") as k:`."""
 
@@ -109,7 +113,9 @@ class KioskRun:
         got = flips.wait_first(self.report, lambda: self.process is not None and self.process.poll() is None,
                                timeout)
         if not got.count:
-            raise RuntimeError(f"the kiosk showed no frame within {timeout:.0f} s; its log:\n{self.log_tail()}")
+            code = self.process.poll() if self.process is not None else None
+            why = f"exited with code {code}" if code is not None else f"showed no frame within {timeout:.0f} s"
+            raise KioskFailed(f"the kiosk {why}; the end of its log:\n{self.log_tail()}")
         return got
 
     def flips(self) -> flips.Flips:

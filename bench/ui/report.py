@@ -21,7 +21,7 @@ def ratio_line(what: str, value: float, baseline: float, limit: float) -> str:
 
 
 def figure(label: str, value: str, detail: str = "") -> str:
-    return f"  {label:<34} {value:>12}" + (f"   {detail}" if detail else "")
+    return f"  {label:<40} {value:>12}" + (f"   {detail}" if detail else "")
 
 
 def percent(share: float) -> str:
