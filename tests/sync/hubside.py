@@ -42,3 +42,19 @@ def staff_acknowledges(data_dir: Path, database: str | None, room_name: str, cal
         return helpcalls.staff_action(hub, room.id, call_id, "acknowledged", by)
     finally:
         hub.close()
+
+
+def stored_by_room(database: str) -> dict[str, set[str]]:
+    """PostgreSQL: each room's stored event UUIDs."""
+    import psycopg2
+
+    conn = psycopg2.connect(database)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT r.name, e.uuid FROM hub_event e JOIN hub_room r ON r.id = e.room_id")
+            out: dict[str, set[str]] = {}
+            for name, uuid in cur.fetchall():
+                out.setdefault(name, set()).add(uuid)
+            return out
+    finally:
+        conn.close()
