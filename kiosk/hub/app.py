@@ -37,6 +37,7 @@ def create_app(hub: HubDatabase, *, now: Callable[[], float] = time.time, timezo
                threads: int = 24, secure_cookies: bool = False) -> Flask:
     """threads: the server's worker threads; long polls may hold all but four of them."""
     from kiosk.hub.api import api
+    from kiosk.hub.logs import logs
     from kiosk.hub.staff import staff
 
     app = Flask(__name__)
@@ -56,6 +57,7 @@ def create_app(hub: HubDatabase, *, now: Callable[[], float] = time.time, timezo
     app.json.sort_keys = False
     app.register_blueprint(api)
     app.register_blueprint(staff)
+    app.register_blueprint(logs)
 
     @app.before_request
     def _connect() -> None:

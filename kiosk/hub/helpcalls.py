@@ -106,7 +106,7 @@ def calls(hub: HubDatabase, room_id: int | None = None, now: float | None = None
     """Open calls, and calls that changed in the last hour; open ones first, newest first."""
     now = now if now is not None else time.time()
     HelpCall, Room = hub.models.HelpCall, hub.models.Room
-    query = (HelpCall.select(HelpCall, Room.name).join(Room)
+    query = (HelpCall.select(HelpCall, Room.id, Room.name).join(Room)
              .where(HelpCall.state.in_(OPEN_STATES) | (HelpCall.changed_at >= now - recent_seconds)))
     if room_id is not None:
         query = query.where(HelpCall.room == room_id)
@@ -126,6 +126,6 @@ def open_counts(hub: HubDatabase) -> dict[int, int]:
 
 def _view(c) -> CallView:
     by = c.closed_by if c.state in (RESOLVED, CANCELLED) and c.closed_by else c.acknowledged_by
-    return CallView(c.room_id, c.room.name, c.call_id, c.state, by, c.raised_at, c.acknowledged_at,
+    return CallView(c.room.id, c.room.name, c.call_id, c.state, by, c.raised_at, c.acknowledged_at,
                     c.acknowledged_by, c.closed_at, c.changed_at)
 

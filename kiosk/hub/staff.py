@@ -1,12 +1,159 @@
-"""The staff page (placeholder until the full page lands)."""
+"""The staff page: rooms, their phases and last contact, help calls with "on my way" and resolve."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import logging
+from datetime import datetime
+
+from flask import (Blueprint, abort, current_app, g, jsonify, redirect, render_template, request, session,
+                   url_for)
+
+from kiosk.hub import helpcalls, rooms
+from kiosk.hub.auth import check_csrf, csrf_token, hub_db, staff_required, verify_staff
+
+log = logging.getLogger(__name__)
 
 staff = Blueprint("staff", __name__)
+
+STALE_SECONDS = 120
+PHASE_LABELS = {"welcome": "No session", "opening": "Opening", "holding": "Holding", "closing": "Closing",
+                "done": "Ending"}
+GLYPH_LABELS = {"not_delivered": "help button: call not delivered", "button_fault": "help button needs attention"}
+
+
+def _ctx():
+    return current_app.extensions["kiosk_hub"]
+
+
+@staff.app_context_processor
+def _template_globals():
+    return {"csrf_token": csrf_token, "staff_user": session.get("staff"),
+            "display_name": session.get("display_name")}
+
+
+@staff.before_app_request
+def _refuse_cross_site_posts() -> None:
+    """Every staff form POST carries this session's CSRF token and comes from this site."""
+    if request.method == "POST" and not request.path.startswith("/api/"):
+        check_csrf()
 
 
 @staff.get("/login")
 def login():
-    return "log in"
+    return render_template("login.html", error=None, next=_safe_next(request.args.get("next")))
+
+
+@staff.post("/login")
+def login_post():
+    user = request.form.get("user", "").strip()
+    password = request.form.get("password", "")
+    target = _safe_next(request.form.get("next"))
+    if not user or not verify_staff(hub_db(), user, password):
+        log.warning("failed staff login for %r from %s", user, request.remote_addr)
+        return render_template("login.html", error="That name and password do not match.", next=target,
+                               user=user), 401
+    csrf = session.get("csrf")
+    session.clear()
+    session.permanent = True
+    session["staff"] = user
+    session["csrf"] = csrf
+    log.info("staff %r logged in from %s", user, request.remote_addr)
+    return redirect(target)
+
+
+@staff.post("/logout")
+def logout():
+    session.clear()
+    return redirect(url_for("staff.login"))
+
+
+@staff.get("/")
+@staff_required
+def board_page():
+    return render_template("staff.html", **_board())
+
+
+@staff.get("/board.json")
+@staff_required
+def board_json():
+    data = _board()
+    html = render_template("board.html", **data)
+    return jsonify(html=html, open_calls=len(data["open_calls"]))
+
+
+@staff.post("/calls/<int:room_id>/<call_id>/<action>")
+@staff_required
+def call_action(room_id: int, call_id: str, action: str):
+    state = {"ack": helpcalls.ACKNOWLEDGED, "resolve": helpcalls.RESOLVED}.get(action)
+    if state is None:
+        abort(404)
+    by = (request.form.get("by") or "").strip()[:100] or session.get("display_name")
+    if state == helpcalls.ACKNOWLEDGED and not by:
+        return _answer(False, "Please give your name, so the room knows who is coming.", 400)
+    if by:
+        session["display_name"] = by
+    changed = helpcalls.staff_action(hub_db(), room_id, call_id, state, by or g.staff, now=_ctx().now())
+    if changed:
+        log.info("staff %s (%s) marked call %s of room %d %s", g.staff, by, call_id, room_id, state)
+    return _answer(changed, None if changed else "That call had already moved on.", 200)
+
+
+@staff.post("/name")
+@staff_required
+def forget_name():
+    session.pop("display_name", None)
+    return _answer(True, None, 200)
+
+
+def _answer(ok: bool, message: str | None, status: int):
+    if request.headers.get("X-Requested-With") == "fetch":
+        return jsonify(ok=ok, message=message), status
+    return redirect(url_for("staff.board_page"))
+
+
+def _board() -> dict:
+    hub = hub_db()
+    now = _ctx().now()
+    zone = _ctx().zone
+    all_calls = helpcalls.calls(hub, now=now)
+    statuses = rooms.statuses(hub)
+
+    def clock(ts: float | None) -> str:
+        return datetime.fromtimestamp(ts, zone).strftime("%H:%M") if ts else ""
+
+    room_views = [{
+        "name": s.name, "phase": PHASE_LABELS.get(s.phase or "", (s.phase or "unknown").capitalize())
+        if s.phase else "No news yet", "active": s.phase in ("opening", "holding", "closing"),
+        "last_seen": ago(now, s.last_seen), "last_seen_at": clock(s.last_seen),
+        "stale": s.last_seen is None or now - s.last_seen > STALE_SECONDS,
+        "waiting": s.waiting, "glyph_note": GLYPH_LABELS.get(s.glyph or ""), "open_calls": s.open_calls,
+    } for s in statuses]
+    call_views = [{
+        "room": c.room, "room_id": c.room_id, "call_id": c.call_id, "state": c.state, "by": c.by,
+        "raised_at": clock(c.raised_at), "raised_ago": ago(now, c.raised_at),
+        "changed_at": clock(c.changed_at),
+    } for c in all_calls]
+    return {"rooms": room_views, "open_calls": [c for c in call_views if c["state"] in helpcalls.OPEN_STATES],
+            "recent_calls": [c for c in call_views if c["state"] not in helpcalls.OPEN_STATES],
+            "updated_at": clock(now)}
+
+
+def ago(now: float, ts: float | None) -> str:
+    if ts is None:
+        return "never"
+    seconds = max(0, int(now - ts))
+    if seconds < 10:
+        return "just now"
+    if seconds < 60:
+        return f"{seconds} s ago"
+    if seconds < 3600:
+        return f"{seconds // 60} min ago"
+    if seconds < 86400:
+        return f"{seconds // 3600} h {seconds % 3600 // 60} min ago"
+    return f"{seconds // 86400} days ago"
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("staff.board_page")

@@ -1,0 +1,138 @@
+"""Who may do what: room tokens, staff login, cross-site posts."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from kiosk.hub.auth import check_password, hash_password, set_password
+
+
+def test_no_token_or_a_wrong_token_is_401(hub, make_kiosk, client):
+    kiosk = make_kiosk()
+    body = {"device_id": kiosk.device_id, "events": [kiosk.event()]}
+    for headers in ({}, {"Authorization": "Bearer nope"}, {"Authorization": f"Basic {kiosk.token}"},
+                    {"Authorization": "Bearer "}):
+        for method, path, kwargs in (("post", "/api/v1/events", {"json": body}),
+                                     ("post", "/api/v1/heartbeat", {"json": {"device_id": "d"}}),
+                                     ("get", "/api/v1/help", {}), ("get", "/api/v1/rooms", {})):
+            response = getattr(client, method)(path, headers=headers, **kwargs)
+            assert response.status_code == 401, (headers, path)
+            assert "token" in response.get_json()["error"]
+    with hub.db.connection_context():
+        assert hub.models.Event.select().count() == 0
+
+
+def test_a_token_writes_and_reads_only_as_its_own_room(hub, make_kiosk, client):
+    room3, room4 = make_kiosk("Room 3"), make_kiosk("Room 4")
+    room3.statuses([room3.event("help.raised", {"at": 1.0, "call_id": "c3"})])
+    # Room 4's token, claiming Room 3's device and call: it still lands in Room 4 only.
+    intruder = room4.event("help.resolved", {"at": 2.0, "call_id": "c3"}, device_id=room3.device_id)
+    response = client.post("/api/v1/events", headers=room4.headers,
+                           json={"device_id": room3.device_id, "events": [intruder]})
+    assert response.status_code == 200
+    assert [c["state"] for c in room3.help()] == ["raised"]
+    assert [c["call_id"] for c in room4.help()] == ["c3"]  # Room 4's own (new) call record
+    assert [r["name"] for r in client.get("/api/v1/rooms", headers=room4.headers).get_json()["rooms"]] == ["Room 4"]
+    with hub.db.connection_context():
+        Event, Room = hub.models.Event, hub.models.Room
+        rooms_of = {e.uuid: e.room.name for e in Event.select(Event, Room).join(Room)}
+    assert rooms_of[intruder["uuid"]] == "Room 4"
+
+
+def test_tokens_are_stored_hashed(hub, make_kiosk):
+    kiosk = make_kiosk()
+    with hub.db.connection_context():
+        stored = hub.models.Room.get().token_hash
+    assert kiosk.token not in stored and len(stored) == 64
+
+
+def test_passwords_are_salted_scrypt():
+    a, b = hash_password("correct horse"), hash_password("correct horse")
+    assert a != b and a.startswith("scrypt$")
+    assert check_password("correct horse", a) and not check_password("wrong horse", a)
+    assert not check_password("x", "garbage")
+
+
+# --- staff ------------------------------------------------------------------------------
+
+def _csrf(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+@pytest.fixture
+def staff_client(hub, client):
+    with hub.db.connection_context():
+        set_password(hub, "staff", "correct horse")
+    return client
+
+
+def _login(client, password="correct horse", headers=None):
+    page = client.get("/login").get_data(as_text=True)
+    return client.post("/login", data={"user": "staff", "password": password, "csrf_token": _csrf(page),
+                                       "next": "/"}, headers=headers or {})
+
+
+def test_staff_page_requires_login(staff_client):
+    for path in ("/", "/logs", "/logs/download?from=2026-11-01&to=2026-11-02"):
+        response = staff_client.get(path)
+        assert response.status_code == 302 and "/login" in response.headers["Location"]
+    response = staff_client.get("/board.json")
+    assert response.status_code == 401
+    assert staff_client.post("/calls/1/x/ack", data={}).status_code == 403  # no CSRF token, no session
+
+
+def test_wrong_password_is_refused_and_right_one_opens_the_page(staff_client):
+    response = _login(staff_client, "wrong horse")
+    assert response.status_code == 401 and "do not match" in response.get_data(as_text=True)
+    assert staff_client.get("/").status_code == 302
+    response = _login(staff_client)
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert "Rooms" in staff_client.get("/").get_data(as_text=True)
+    assert staff_client.get("/board.json").status_code == 200
+
+
+def test_login_form_without_its_csrf_token_is_refused(staff_client):
+    staff_client.get("/login")
+    response = staff_client.post("/login", data={"user": "staff", "password": "correct horse"})
+    assert response.status_code == 403
+    assert staff_client.get("/").status_code == 302
+
+
+def test_cross_site_form_posts_are_refused(hub, make_kiosk, staff_client):
+    kiosk = make_kiosk()
+    kiosk.statuses([kiosk.event("help.raised", {"at": 1.0, "call_id": "c1"})])
+    assert _login(staff_client).status_code == 302
+    page = staff_client.get("/").get_data(as_text=True)
+    token = _csrf(page)
+    room_id = re.search(r'/calls/(\d+)/c1/ack', page).group(1)
+    evil = {"Origin": "http://evil.example"}
+    response = staff_client.post(f"/calls/{room_id}/c1/ack", data={"csrf_token": token, "by": "Mallory"},
+                                 headers=evil)
+    assert response.status_code == 403
+    response = staff_client.post(f"/calls/{room_id}/c1/ack", data={"csrf_token": "forged", "by": "Mallory"})
+    assert response.status_code == 403
+    response = staff_client.post(f"/calls/{room_id}/c1/ack", data={"by": "Mallory"},
+                                 headers={"Referer": "http://evil.example/page"})
+    assert response.status_code == 403
+    assert kiosk.help()[0]["state"] == "raised"
+    response = staff_client.post(f"/calls/{room_id}/c1/ack", data={"csrf_token": token, "by": "Sam"},
+                                 headers={"Origin": "http://localhost"})
+    assert response.status_code == 302
+    assert (kiosk.help()[0]["state"], kiosk.help()[0]["by"]) == ("acknowledged", "Sam")
+
+
+def test_logout_needs_csrf_and_ends_the_session(staff_client):
+    _login(staff_client)
+    assert staff_client.post("/logout").status_code == 403
+    token = _csrf(staff_client.get("/").get_data(as_text=True))
+    assert staff_client.post("/logout", data={"csrf_token": token}).status_code == 302
+    assert staff_client.get("/").status_code == 302
+
+
+def test_login_next_cannot_send_staff_to_another_site(staff_client):
+    page = staff_client.get("/login?next=//evil.example/x").get_data(as_text=True)
+    response = staff_client.post("/login", data={"user": "staff", "password": "correct horse",
+                                                 "csrf_token": _csrf(page), "next": "//evil.example/x"})
+    assert response.headers["Location"] == "/"
