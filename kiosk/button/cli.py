@@ -52,9 +52,9 @@ def cmd_watch(args: argparse.Namespace) -> int:
     return 0
 
 
-def watch(port, mode: str, modem_line: str, done: Callable[[], bool], out: TextIO = sys.stdout) -> None:
+def watch(port, mode: str, modem_line: str, done: Callable[[], bool], out: TextIO | None = None) -> None:
     def say(text: str) -> None:
-        print(f"{time.strftime('%H:%M:%S')} {text}", file=out, flush=True)
+        print(f"{time.strftime('%H:%M:%S')} {text}", file=out or sys.stdout, flush=True)
 
     if mode == "modem":
         port.rts = port.dtr = True
