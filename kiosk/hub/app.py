@@ -70,6 +70,8 @@ def create_app(hub: HubDatabase, *, now: Callable[[], float] = time.time, timezo
 
     def _unavailable(exc: Exception):
         log.warning("database %s unavailable for %s %s: %s", redact(hub.url), request.method, request.path, exc)
+        if hasattr(hub.db, "close_idle"):
+            hub.db.close_idle()  # pooled connections to a restarted server are dead too; start afresh
         response = jsonify(error="the hub cannot reach its database right now; retry after a few seconds")
         response.status_code = 503
         response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
