@@ -34,9 +34,14 @@ def total_rows(data_dir: Path, database: str | None) -> int:
 def staff_acknowledges(data_dir: Path, database: str | None, room_name: str, call_id: str, by: str) -> bool:
     """What the staff page's "on my way" does, done on the hub's database from outside the hub process."""
     from kiosk.hub import helpcalls
-    from kiosk.hub.database import open_hub_database
+    from kiosk.hub.database import HubDatabase, database_url, make_database
+    from kiosk.hub.models import make_models
 
-    hub = open_hub_database(data_dir, database)
+    # Not open_hub_database: its schema check takes table locks that can deadlock with a live
+    # PostgreSQL hub (reported to the hub's owner); the schema exists already here.
+    url = database_url(Path(data_dir), database)
+    db = make_database(url, max_connections=2)
+    hub = HubDatabase(db, make_models(db), url)
     try:
         room = hub.models.Room.get(hub.models.Room.name == room_name)
         return helpcalls.staff_action(hub, room.id, call_id, "acknowledged", by)
