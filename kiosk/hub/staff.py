@@ -121,12 +121,15 @@ def _board() -> dict:
     def clock(ts: float | None) -> str:
         return datetime.fromtimestamp(ts, zone).strftime("%H:%M") if ts else ""
 
+    waiting_rooms = {c.room_id for c in all_calls if c.state == helpcalls.RAISED}
+    coming_rooms = {c.room_id for c in all_calls if c.state == helpcalls.ACKNOWLEDGED}
     room_views = [{
         "name": s.name, "phase": PHASE_LABELS.get(s.phase or "", (s.phase or "unknown").capitalize())
         if s.phase else "No news yet", "active": s.phase in ("opening", "holding", "closing"),
         "last_seen": ago(now, s.last_seen), "last_seen_at": clock(s.last_seen),
         "stale": s.last_seen is None or now - s.last_seen > STALE_SECONDS,
         "waiting": s.waiting, "glyph_note": GLYPH_LABELS.get(s.glyph or ""), "open_calls": s.open_calls,
+        "call_state": "raised" if s.id in waiting_rooms else "acknowledged" if s.id in coming_rooms else None,
     } for s in statuses]
     call_views = [{
         "room": c.room, "room_id": c.room_id, "call_id": c.call_id, "state": c.state, "by": c.by,
