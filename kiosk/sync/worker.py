@@ -9,7 +9,6 @@ retry that finds the hub again drains everything at once).
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
@@ -26,11 +25,10 @@ from kiosk.store import outbox
 from kiosk.sync.backoff import Backoff
 from kiosk.sync.client import HubClient, HubError, HubUnreachable, TokenRefused
 from kiosk.sync.helpwatch import HelpWatch
+from kiosk.sync.status import keep, kept
 from kiosk.sync.upload import Progress, Uploader
 
 log = logging.getLogger(__name__)
-
-STATUS_META = "sync_status"
 
 
 class SyncWorker:
@@ -111,7 +109,9 @@ class SyncWorker:
         next_at = time.monotonic()
         try:
             counts = outbox.counts(self.journal)
-            self.room.update_health(sync_waiting=counts.waiting, sync_rejected=counts.rejected)
+            last_sync_at, _ = kept(self.journal)
+            self.room.update_health(sync_waiting=counts.waiting, sync_rejected=counts.rejected,
+                                    last_sync_at=last_sync_at)
             while not self._stop.is_set():
                 self._wake.wait(max(0.0, next_at - time.monotonic()))
                 if self._stop.is_set():
@@ -209,6 +209,6 @@ class SyncWorker:
         if not quiet and status != self._last_status:
             self._last_status = status
             try:
-                self.journal.set_meta(STATUS_META, json.dumps(status))
+                keep(self.journal, status["last_sync_at"], error)
             except Exception:
                 log.debug("could not keep the sync status in the journal", exc_info=True)

@@ -1,0 +1,93 @@
+"""`kiosk sync status` and `kiosk sync now`.
+
+`sync now` uploads in this process with its own connection to the kiosk's
+database; a running kiosk may be syncing at the same time, which is safe
+(the hub answers repeats as duplicates). It does not touch the session, so
+it never records an interruption the way starting a second kiosk would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from kiosk.config import Config, load_config, with_overrides
+
+
+def _config(args: argparse.Namespace) -> Config:
+    return with_overrides(load_config(args.config), data=getattr(args, "data", None),
+                          hub_url=getattr(args, "hub", None))
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from kiosk.clock import SystemClock, local_zone
+    from kiosk.store.journal import Journal
+    from kiosk.sync.status import describe, read_report
+
+    config = _config(args)
+    if not config.paths.database.exists():
+        print(f"nothing to sync yet: {config.paths.database} does not exist")
+        return 0
+    journal = Journal(config.paths.database, SystemClock())
+    try:
+        print(f"hub: {config.hub.url or 'none configured ([hub] url): logs stay on this kiosk'}")
+        print(describe(read_report(journal, limit=args.limit), local_zone(config.timezone)))
+    finally:
+        journal.close()
+    return 0
+
+
+def cmd_now(args: argparse.Namespace) -> int:
+    from kiosk.clock import SystemClock
+    from kiosk.store.journal import Journal
+    from kiosk.sync.client import HubClient, HubError
+    from kiosk.sync.status import keep
+    from kiosk.sync.upload import Progress, Uploader
+
+    config = _config(args)
+    if not config.hub.url:
+        print("no hub configured: set [hub] url (and token) in the config, or pass --hub URL", file=sys.stderr)
+        return 2
+    if not config.paths.database.exists():
+        print(f"nothing to sync: {config.paths.database} does not exist")
+        return 0
+    clock = SystemClock()
+    journal = Journal(config.paths.database, clock)
+    client = HubClient(config.hub.url, config.hub.token, now=clock.now)
+    total = Progress()
+    try:
+        uploader = Uploader(journal, client, clock.now)
+        try:
+            total.add(uploader.send_help())
+            while True:
+                step = uploader.send_next()
+                total.add(step)
+                if step.attempted == 0:
+                    break
+        except HubError as exc:
+            print(f"sync stopped: {exc}", file=sys.stderr)
+            print(f"sent {total.confirmed}, set aside {total.rejected}, still waiting {uploader.waiting()}")
+            keep(journal, None, str(exc)).result(timeout=10)
+            return 1
+        print(f"sent {total.confirmed}, set aside {total.rejected}, still waiting {uploader.waiting()}")
+        keep(journal, clock.now(), "").result(timeout=10)
+        return 0
+    finally:
+        client.close()
+        journal.close()
+
+
+def register(subparsers) -> None:
+    sync = subparsers.add_parser("sync", help="the kiosk's uploads to the hub: status, or send now")
+    sub = sync.add_subparsers(dest="sync_command", metavar="SYNC_COMMAND", required=True)
+
+    status = sub.add_parser("status", help="events waiting, set aside (with the hub's reasons), last error")
+    status.add_argument("--data", type=Path, help="data folder (overrides [paths] data)")
+    status.add_argument("--limit", type=int, default=20, help="how many set-aside events to list (default 20)")
+    status.set_defaults(func=cmd_status)
+
+    now = sub.add_parser("now", help="upload everything waiting now, and say what happened")
+    now.add_argument("--data", type=Path, help="data folder (overrides [paths] data)")
+    now.add_argument("--hub", help="hub URL (overrides [hub] url)")
+    now.set_defaults(func=cmd_now)

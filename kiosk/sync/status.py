@@ -1,0 +1,83 @@
+"""Sync status in plain words, for the facilitator layer and `kiosk sync status`."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+
+from kiosk.room import Health
+from kiosk.session.record import EventRecord
+from kiosk.store import outbox
+from kiosk.store.journal import Journal
+
+STATUS_META = "sync_status"
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    waiting: int
+    confirmed: int
+    rejected: list[tuple[EventRecord, str]]
+    rejected_count: int
+    last_sync_at: float | None
+    last_error: str
+
+
+def summary(health: Health, zone: tzinfo | None = None) -> str:
+    """One line for the facilitator layer, e.g. "12 waiting · last sync 10:42"."""
+    if not health.hub_configured:
+        return "no hub configured · logs stay on this kiosk"
+    parts = [f"{health.sync_waiting} waiting" if health.sync_waiting else "all sent"]
+    if health.sync_rejected:
+        parts.append(f"{health.sync_rejected} set aside")
+    parts.append(f"last sync {_clock(health.last_sync_at, zone)}" if health.last_sync_at else "not synced yet")
+    line = " · ".join(parts)
+    return f"{line}\n{health.sync_error}" if health.sync_error else line
+
+
+def keep(journal: Journal, last_sync_at: float | None, error: str):
+    """Remember the last sync and error across restarts (and for the CLI). Returns the Future."""
+    return journal.set_meta(STATUS_META, json.dumps({"last_sync_at": last_sync_at, "error": error}))
+
+
+def kept(journal: Journal) -> tuple[float | None, str]:
+    """The last sync time and error remembered by keep()."""
+    try:
+        data = json.loads(journal.get_meta(STATUS_META) or "{}")
+    except ValueError:
+        return None, ""
+    at = data.get("last_sync_at")
+    return (float(at) if isinstance(at, (int, float)) else None), str(data.get("error") or "")
+
+
+def read_report(journal: Journal, limit: int = 20) -> SyncReport:
+    counts = outbox.counts(journal)
+    last_sync_at, error = kept(journal)
+    return SyncReport(waiting=counts.waiting, confirmed=counts.confirmed,
+                      rejected=outbox.rejected_events(journal, limit=limit), rejected_count=counts.rejected,
+                      last_sync_at=last_sync_at, last_error=error)
+
+
+def describe(report: SyncReport, zone: tzinfo | None = None) -> str:
+    lines = [f"waiting:   {report.waiting}",
+             f"sent:      {report.confirmed}",
+             f"set aside: {report.rejected_count}",
+             f"last sync: {_when(report.last_sync_at, zone) if report.last_sync_at else 'never'}",
+             f"last error: {report.last_error or 'none'}"]
+    if report.rejected:
+        lines.append("")
+        lines.append("set aside by the hub (kept on this kiosk; newest first):")
+        for record, reason in report.rejected:
+            lines.append(f"  #{record.seq} {record.kind} at {_when(record.wall, zone)}: {reason}")
+        if report.rejected_count > len(report.rejected):
+            lines.append(f"  ... and {report.rejected_count - len(report.rejected)} more")
+    return "\n".join(lines)
+
+
+def _clock(ts: float, zone: tzinfo | None) -> str:
+    return datetime.fromtimestamp(ts, zone).strftime("%H:%M")
+
+
+def _when(ts: float, zone: tzinfo | None) -> str:
+    return datetime.fromtimestamp(ts, zone).strftime("%Y-%m-%d %H:%M:%S")
