@@ -1,0 +1,74 @@
+"""The audio seam: soft chimes at transition cues, never in the silent or still profiles.
+
+Chime is what the app calls; tests pass a RecordingChime. The sounds are the
+WAV files assets/make_chimes.py synthesises.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Protocol
+
+from kiosk.config import CHIME_FLOOR
+
+log = logging.getLogger(__name__)
+
+CHIME_DIRS = (Path(__file__).resolve().parents[2] / "assets" / "chimes",
+              Path(__file__).resolve().parent / "assets" / "chimes")
+SOUNDLESS_PROFILES = ("silent", "still")
+
+
+class Chime(Protocol):
+    def play(self, name: str, volume: float) -> None: ...
+
+
+def chime_file(name: str) -> Path | None:
+    for folder in CHIME_DIRS:
+        path = folder / f"{name}.wav"
+        if path.is_file():
+            return path
+    return None
+
+
+def audible_volume(volume: float) -> float:
+    """The configured volume, never below the floor (below it a chime would be lost in the room)."""
+    return max(CHIME_FLOOR, min(1.0, volume))
+
+
+class KivyChime:
+    """Plays through Kivy's SDL2 audio; a missing device or file is logged once, not fatal."""
+
+    def __init__(self) -> None:
+        self._sounds: dict[str, object] = {}
+        self._warned: set[str] = set()
+
+    def play(self, name: str, volume: float) -> None:
+        from kivy.core.audio import SoundLoader
+
+        sound = self._sounds.get(name)
+        if sound is None:
+            path = chime_file(name)
+            sound = SoundLoader.load(str(path)) if path else None
+            if sound is None:
+                if name not in self._warned:
+                    self._warned.add(name)
+                    log.warning("chime %r cannot play (file %s, audio device?): continuing silently", name, path)
+                return
+            self._sounds[name] = sound
+        try:
+            sound.stop()
+            sound.volume = audible_volume(volume)
+            sound.play()
+        except Exception:
+            log.exception("chime %r failed to play", name)
+
+
+class RecordingChime:
+    """A Chime for tests: remembers what would have played."""
+
+    def __init__(self) -> None:
+        self.played: list[tuple[str, float]] = []
+
+    def play(self, name: str, volume: float) -> None:
+        self.played.append((name, audible_volume(volume)))

@@ -1,0 +1,75 @@
+"""The screens: Welcome, Opening, Holding, Closing, Thank-you (one .kv file each in kiosk/ui/kv/).
+
+Screens only show what the app hands them and pass held presses back to it;
+the app owns the Room.
+"""
+
+from __future__ import annotations
+
+from kivy.app import App
+from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
+from kivy.uix.behaviors import ButtonBehavior
+from kivy.uix.floatlayout import FloatLayout
+from kivy.uix.label import Label
+from kivy.uix.screenmanager import Screen
+
+from kiosk.session.plan import Phase
+
+SCREEN_FOR_PHASE = {Phase.WELCOME: "welcome", Phase.OPENING: "opening", Phase.HOLDING: "holding",
+                    Phase.CLOSING: "closing", Phase.DONE: "thankyou"}
+
+
+class KioskScreen(Screen):
+    content_opacity = NumericProperty(1.0)
+    prompt = StringProperty("")
+
+
+class PlanChoice(ButtonBehavior, Label):
+    """One plan's name on the welcome screen; choosing a plan starts nothing."""
+
+    chosen = BooleanProperty(False)
+
+    def on_release(self) -> None:
+        App.get_running_app().choose_plan(self.text)
+
+
+class WelcomeScreen(KioskScreen):
+    plans = ListProperty([])
+    chosen = StringProperty("")
+
+
+class PhaseScreen(KioskScreen):
+    title = StringProperty("")
+    minutes = StringProperty("")
+    minutes_unit = StringProperty("")
+    invitation = StringProperty("")
+    hold_text = StringProperty("")
+    inviting = BooleanProperty(False)
+
+    @property
+    def shape(self):
+        return self.ids.shape
+
+    @property
+    def arc(self):
+        return self.ids.arc
+
+
+class OpeningScreen(PhaseScreen):
+    pass
+
+
+class HoldingScreen(PhaseScreen):
+    pass
+
+
+class ClosingScreen(PhaseScreen):
+    pass
+
+
+class ThankYouScreen(KioskScreen):
+    pass
+
+
+class Stage(FloatLayout):
+    """The root: the palette's background, the screens, and the corner glyph above them."""

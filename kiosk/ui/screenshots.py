@@ -1,0 +1,55 @@
+"""Screenshots of every screen state and help-glyph state, at 800x480 and 1920x1080.
+
+    python -m kiosk.ui.screenshots --out DIR [--size 800x480 --size 1920x1080]
+
+Runs offscreen (SDL_VIDEODRIVER=offscreen unless set), with a throwaway
+data folder and a FakeClock, so it needs no display and touches nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from kiosk.launch import prepare_kivy
+
+SIZES = ((800, 480), (1920, 1080))
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(p) for p in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not WIDTHxHEIGHT, such as 800x480") from None
+    return w, h
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m kiosk.ui.screenshots", description=__doc__.split("\n")[0])
+    parser.add_argument("--out", type=Path, required=True, help="folder for the PNG files")
+    parser.add_argument("--size", type=parse_size, action="append", help="WIDTHxHEIGHT (repeatable)")
+    args = parser.parse_args(argv)
+    sizes = args.size or list(SIZES)
+    work = Path(tempfile.mkdtemp(prefix="kiosk-screenshots-"))
+    os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")
+    os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+    prepare_kivy(work / "kivy")
+    from kiosk.ui.window import WindowSettings, configure
+
+    configure(WindowSettings(size=sizes[0], fullscreen=False, kiosk=False))
+    from kiosk.ui.album import shoot_all
+
+    written = []
+    for size in sizes:
+        written += shoot_all(args.out, size, work / f"{size[0]}x{size[1]}")
+    for path in written:
+        print(path)
+    print(f"{len(written)} screenshots in {args.out}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

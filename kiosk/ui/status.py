@@ -1,0 +1,86 @@
+"""What the facilitator layer says, in words for the adults: plain about what matters, never alarming.
+
+Pure functions of a RoomView, so they are tested without a window.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, tzinfo
+
+from kiosk.room import RoomView
+from kiosk.session.glyph import Glyph
+from kiosk.session.plan import Phase
+
+PHASE_NAMES = {Phase.WELCOME: "Not in a session", Phase.OPENING: "Opening", Phase.HOLDING: "Holding",
+               Phase.CLOSING: "Closing", Phase.DONE: "Session ended"}
+
+
+def clock_time(ts: float, zone: tzinfo) -> str:
+    return datetime.fromtimestamp(ts, zone).strftime("%H:%M")
+
+
+def minutes_left(remaining: float | None) -> tuple[str, str]:
+    """("12", "minutes") for the screen, or ("", "") when time is up or unknown."""
+    if remaining is None or remaining <= 0:
+        return "", ""
+    n = max(1, math.ceil(remaining / 60.0))
+    return str(n), "minute" if n == 1 else "minutes"
+
+
+def session_line(view: RoomView) -> str:
+    name = PHASE_NAMES[view.phase]
+    if view.phase in (Phase.WELCOME, Phase.DONE):
+        return f"{name} · plan “{view.plan.name}”"
+    if view.invites_closing:
+        timing = "planned time is over"
+    elif view.remaining is not None:
+        n, unit = minutes_left(view.remaining)
+        timing = f"{n} {unit} left" if n else "time is up"
+    else:
+        timing = ""
+    resumed = " · resumed after a restart" if view.interrupted else ""
+    return f"{name} · {timing} · plan “{view.plan.name}”{resumed}"
+
+
+def help_line(view: RoomView) -> str:
+    g = view.glyph
+    h = view.health
+    if g is Glyph.SENDING:
+        return "Help call: sending to the hub…"
+    if g is Glyph.DELIVERED:
+        return "Help call: delivered, staff have it."
+    if g is Glyph.COMING:
+        by = view.help_call.by if view.help_call and view.help_call.by else "staff"
+        return f"Help call: help is coming ({by})."
+    if g is Glyph.NOT_DELIVERED:
+        why = "no hub is configured" if not h.hub_configured else "the hub cannot be reached"
+        return f"Help call NOT delivered: {why}. Get help another way."
+    return "Help call: none."
+
+
+def button_line(view: RoomView) -> str:
+    h = view.health
+    if not h.button_configured:
+        return f"Help button: {h.button_detail}."
+    if h.button_ok:
+        return f"Help button: ok · {h.button_detail}."
+    return f"Help button FAULT: {h.button_detail}. Check its cable."
+
+
+def sync_line(view: RoomView, zone: tzinfo) -> str:
+    h = view.health
+    if not h.hub_configured:
+        return f"Sync: no hub configured · {h.sync_waiting} kept on this kiosk"
+    parts = [f"{h.sync_waiting} waiting"]
+    if h.last_sync_at:
+        parts.append(f"last sync {clock_time(h.last_sync_at, zone)}")
+    else:
+        parts.append("not synced yet")
+    if h.hub_reachable is False:
+        parts.append("hub unreachable")
+    if h.sync_rejected:
+        parts.append(f"{h.sync_rejected} refused by the hub")
+    if h.sync_error and h.hub_reachable is False:
+        parts.append(h.sync_error)
+    return "Sync: " + " · ".join(parts)
