@@ -37,13 +37,17 @@ class CallView:
 
 
 def apply_event(hub: HubDatabase, room_id: int, kind: str, payload: dict[str, Any],
-                session_id: str | None, now: float) -> bool:
-    """Applies one newly stored help.* event; True when a call changed. Runs inside the ingest transaction."""
+                session_id: str | None, now: float, clock_trusted: bool = True) -> bool:
+    """Applies one newly stored help.* event; True when a call changed. Runs inside the ingest transaction.
+
+    A kiosk whose wall clock is not trusted (no network time since boot) may be hours off: then the
+    hub's own receiving time stands in for the event's time on the staff page.
+    """
     state = _KIND_STATE.get(kind)
     if state is None:
         return False
     call_id = payload["call_id"]
-    at = payload.get("at") if isinstance(payload.get("at"), (int, float)) else now
+    at = payload.get("at") if clock_trusted and isinstance(payload.get("at"), (int, float)) else now
     if state == RAISED:
         HelpCall = hub.models.HelpCall
         where = (HelpCall.room == room_id) & (HelpCall.call_id == call_id)

@@ -80,7 +80,7 @@ def _apply(hub: HubDatabase, room_id: int, records: list[EventRecord], now: floa
     phase: tuple[float, str] | None = None
     for r in records:
         if r.kind in F.HELP_KINDS:
-            helpcalls.apply_event(hub, room_id, r.kind, dict(r.payload), r.session_id, now)
+            helpcalls.apply_event(hub, room_id, r.kind, dict(r.payload), r.session_id, now, r.clock_trusted)
         elif r.kind == F.PHASE_CHANGED:
             if phase is None or r.wall >= phase[0]:
                 phase = (r.wall, str(r.payload["to"]))

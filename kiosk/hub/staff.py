@@ -52,11 +52,10 @@ def login_post():
         log.warning("failed staff login for %r from %s", user, request.remote_addr)
         return render_template("login.html", error="That name and password do not match.", next=target,
                                user=user), 401
-    csrf = session.get("csrf")
     session.clear()
     session.permanent = True
     session["staff"] = user
-    session["csrf"] = csrf
+    csrf_token()  # a fresh CSRF token for the logged-in session
     log.info("staff %r logged in from %s", user, request.remote_addr)
     return redirect(target)
 

@@ -19,6 +19,13 @@ def pg_url() -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="session")
+def shared_pg_url() -> Iterator[str]:
+    """One database for the in-process tests; the hub fixture empties its tables after each test."""
+    with fresh_postgres_database(need_postgres()) as url:
+        yield url
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def hub(request, tmp_path: Path) -> Iterator[HubDatabase]:
     if request.param == "sqlite":
@@ -26,10 +33,12 @@ def hub(request, tmp_path: Path) -> Iterator[HubDatabase]:
         yield db
         db.close()
     else:
-        with fresh_postgres_database(need_postgres()) as url:
-            db = open_hub_database(tmp_path / "hub", url)
-            yield db
-            db.close()
+        db = open_hub_database(tmp_path / "hub", request.getfixturevalue("shared_pg_url"))
+        yield db
+        with db.db.connection_context():
+            tables = ", ".join(m._meta.table_name for m in db.models.all() if m is not db.models.Setting)
+            db.db.execute_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        db.close()
 
 
 @pytest.fixture

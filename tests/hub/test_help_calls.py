@@ -92,3 +92,29 @@ def test_wait_outside_0_to_25_is_400(hub, make_kiosk):
 def _room_id(hub) -> int:
     with hub.db.connection_context():
         return hub.models.Room.get().id
+
+
+def test_an_untrusted_kiosk_clock_does_not_date_the_call(hub, make_kiosk, clock):
+    kiosk = make_kiosk()
+    kiosk.statuses([kiosk.event("help.raised", {"at": 1_000_000.0, "call_id": "c1"}, clock_trusted=False)])
+    with hub.db.connection_context():
+        assert helpcalls.calls(hub, now=clock())[0].raised_at == clock()
+
+
+def test_when_every_long_poll_slot_is_busy_the_next_poll_answers_at_once(hub, clock):
+    from kiosk.hub.app import create_app
+    from kiosk.hub.rooms import add_room
+    from tests.hub.conftest import Kiosk
+
+    app = create_app(hub, now=clock, threads=5)   # 5 threads: one long-poll slot
+    with hub.db.connection_context():
+        kiosk = Kiosk(app.test_client(), add_room(hub, "Room 9"))
+    first = threading.Thread(target=kiosk.help, kwargs={"wait": 20})
+    first.start()
+    time.sleep(0.3)
+    started = time.monotonic()
+    kiosk.help(wait=20)
+    assert time.monotonic() - started < 10   # not held: the only slot is taken
+    app.extensions["kiosk_hub"].stopping.set()   # ends the first poll, as on shutdown
+    first.join(10)
+    assert not first.is_alive()
