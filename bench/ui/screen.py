@@ -50,6 +50,16 @@ class Frame:
                 changed += 1
         return changed / total if total else 0.0
 
+    def bright_mask(self, x: int, y: int, width: int, height: int, threshold: int = 140) -> bytes:
+        """One byte per pixel of the region, 1 where the green channel is above threshold: light text on
+        a dark calm background, unchanged while only the background's colour drifts."""
+        table = bytes(1 if v > threshold else 0 for v in range(256))
+        rows = []
+        for row in range(y, min(y + height, self.height)):
+            start = (row * self.width + x) * 3
+            rows.append(self.rgb[start + 1:start + width * 3:3].translate(table))
+        return b"".join(rows)
+
     def png(self) -> bytes:
         rows = b"".join(b"\x00" + self.rgb[y * self.width * 3:(y + 1) * self.width * 3]
                         for y in range(self.height))
