@@ -45,7 +45,7 @@ class ButtonLink:
                  monotonic: Callable[[], float] = time.monotonic,
                  read_timeout: float = READ_TIMEOUT,
                  backoff_initial: float = 0.25,
-                 backoff_max: float = 5.0,
+                 backoff_max: float = 2.0,
                  ping_timeout: float = PING_TIMEOUT,
                  poll_seconds: float = POLL_SECONDS,
                  quiet_seconds: float = QUIET_SECONDS,
@@ -82,6 +82,9 @@ class ButtonLink:
         self._port: serial.SerialBase | None = None
         self._thread: threading.Thread | None = None
         self._subscribed = False
+        self._delay = backoff_initial
+        self._outage_noted = False
+        self._ignored_loud = 0
 
     # --- lifecycle -----------------------------------------------------------------
 
@@ -121,42 +124,50 @@ class ButtonLink:
     # --- the thread ------------------------------------------------------------------
 
     def _run(self) -> None:
-        delay = self.backoff_initial
-        outage_noted = False
+        self._delay = self.backoff_initial
+        self._outage_noted = False
         while not self._stop.is_set():
             try:
-                port = self.opener(self.url, baudrate=self.config.baudrate, read_timeout=self.read_timeout)
-            except Exception as exc:
-                if not isinstance(exc, PortProblem):
-                    log.exception("opening the button port %s failed unexpectedly", self.url)
-                self._cannot_open(str(exc), first=not outage_noted)
-                outage_noted = True
-                self._stop.wait(delay)
-                delay = min(delay * 2, self.backoff_max)
-                continue
-            delay = self.backoff_initial
-            outage_noted = False
-            self._port = port
-            try:
-                self._connected(port)
-                self._serve(port)
-            except UNPLUGGED as exc:
-                if not self._stop.is_set():
-                    self._lost(f"{type(exc).__name__}: {exc}")
-                    outage_noted = True
-            except Exception as exc:
-                log.exception("the button link failed while serving %s", self.url)
-                self._lost(f"unexpected {type(exc).__name__}: {exc}")
-                outage_noted = True
-            finally:
-                self._port = None
-                self.connected = False
-                try:
-                    port.close()
-                except Exception:
-                    log.debug("closing %s failed", self.url, exc_info=True)
-            self._stop.wait(delay)
+                self._attempt()
+            except Exception:
+                log.exception("the help button link hit an unexpected error on %s; it carries on", self.url)
+                self._stop.wait(self.backoff_max)
         log.info("help button link stopped")
+
+    def _attempt(self) -> None:
+        """One open, serve until unplugged, close; then the wait before the next."""
+        try:
+            port = self.opener(self.url, baudrate=self.config.baudrate, read_timeout=self.read_timeout)
+        except Exception as exc:
+            if not isinstance(exc, PortProblem):
+                log.exception("opening the button port %s failed unexpectedly", self.url)
+            first, self._outage_noted = not self._outage_noted, True
+            self._cannot_open(str(exc), first)
+            self._stop.wait(self._delay)
+            self._delay = min(self._delay * 2, self.backoff_max)
+            return
+        self._delay = self.backoff_initial
+        self._outage_noted = False
+        self._port = port
+        try:
+            self._connected(port)
+            self._serve(port)
+        except UNPLUGGED as exc:
+            if not self._stop.is_set():
+                self._outage_noted = True
+                self._lost(f"{type(exc).__name__}: {exc}")
+        except Exception as exc:
+            log.exception("the button link failed while serving %s", self.url)
+            self._outage_noted = True
+            self._lost(f"unexpected {type(exc).__name__}: {exc}")
+        finally:
+            self._port = None
+            self.connected = False
+            try:
+                port.close()
+            except Exception:
+                log.debug("closing %s failed", self.url, exc_info=True)
+        self._stop.wait(self._delay)
 
     def _cannot_open(self, reason: str, first: bool) -> None:
         if not first:

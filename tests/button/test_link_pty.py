@@ -277,3 +277,51 @@ def test_bad_config_is_refused_with_the_choices(make_room):
                           ({"modem_line": "ri"}, "cts, dsr")):
         with pytest.raises(ValueError, match=words):
             ButtonLink(replace(room.config.button, **change), room)
+
+
+def test_an_unexpected_error_is_logged_shown_and_survived(make_room, pty, tmp_path, caplog):
+    path = tmp_path / "kiosk-button"
+    plug(path, pty)
+    room, _ = make_room(button(str(path)))
+    calls = []
+
+    def flaky_opener(url, **kwargs):
+        calls.append(url)
+        if len(calls) == 1:
+            raise RuntimeError("a driver bug")
+        return open_port(url, **kwargs)
+
+    link = ButtonLink(room.config.button, room, opener=flaky_opener, **FAST)
+    link.start()
+    try:
+        wait_for(lambda: link.connected, what="the second try")
+        assert "a driver bug" in caplog.text
+        faults = room.journal.records(kinds=[F.BUTTON_FAULT])
+        assert len(faults) == 1 and "a driver bug" in faults[0].payload["detail"]
+        pty.write(b"HELP\n")
+        wait_for(lambda: kinds(room, F.HELP_RAISED), what="a call after the error")
+    finally:
+        link.stop()
+
+
+def test_a_failing_room_listener_does_not_stop_the_link(linked, pty):
+    room, link, _ = linked()
+
+    def broken(_facts):
+        raise RuntimeError("a listener bug")
+
+    room.subscribe(broken)
+    pty.write(b"HELP\n")
+    wait_for(lambda: kinds(room, F.HELP_RAISED), what="the call")
+    pty.write(b"TEST\n")
+    wait_for(lambda: kinds(room, F.BUTTON_TEST), what="the next message")
+    assert link.running and link.connects == 1
+
+
+def test_stop_is_prompt_during_a_long_backoff(make_room, tmp_path):
+    room, _ = make_room(button(str(tmp_path / "absent")))
+    link = ButtonLink(room.config.button, room, backoff_initial=30.0, backoff_max=30.0)
+    link.start()
+    wait_for(lambda: link.outages == 1, what="the first failed open")
+    link.stop(timeout=2.0)
+    assert not link.running
