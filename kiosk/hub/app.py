@@ -14,6 +14,7 @@ from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from kiosk.clock import local_zone
+from kiosk.hub.auth import LoginThrottle
 from kiosk.hub.database import UNAVAILABLE, HubDatabase, redact
 from kiosk.hub.validate import MAX_BODY_BYTES
 
@@ -31,6 +32,7 @@ class HubContext:
     zone: TzInfo | None = None
     long_polls: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(16))
     stopping: threading.Event = field(default_factory=threading.Event)
+    logins: LoginThrottle = field(default_factory=LoginThrottle)
 
 
 def create_app(hub: HubDatabase, *, now: Callable[[], float] = time.time, timezone: str | None = None,

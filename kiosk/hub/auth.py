@@ -10,7 +10,9 @@ import functools
 import hashlib
 import hmac
 import secrets
+import threading
 import time
+from collections import deque
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
@@ -62,6 +64,39 @@ def verify_staff(hub: HubDatabase, user: str, password: str) -> bool:
         check_password(password, hash_password("not a user"))  # the same work either way
         return False
     return check_password(password, row.password_hash)
+
+
+class LoginThrottle:
+    """Slows password guessing: after `limit` failures from one address within `window` seconds,
+    that address must wait until the oldest failure ages out. Per hub process."""
+
+    def __init__(self, limit: int = 5, window: float = 300.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit, self.window, self.clock = limit, window, clock
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def wait_seconds(self, address: str) -> float:
+        with self._lock:
+            recent = self._recent(address)
+            if len(recent) < self.limit:
+                return 0.0
+            return max(1.0, recent[0] + self.window - self.clock())
+
+    def failed(self, address: str) -> None:
+        with self._lock:
+            self._recent(address).append(self.clock())
+            if len(self._failures) > 10_000:
+                self._failures = {a: d for a, d in self._failures.items() if d}
+
+    def succeeded(self, address: str) -> None:
+        with self._lock:
+            self._failures.pop(address, None)
+
+    def _recent(self, address: str) -> deque[float]:
+        recent = self._failures.setdefault(address, deque())
+        while recent and recent[0] <= self.clock() - self.window:
+            recent.popleft()
+        return recent
 
 
 # --- requests ---------------------------------------------------------------------------

@@ -48,10 +48,17 @@ def login_post():
     user = request.form.get("user", "").strip()
     password = request.form.get("password", "")
     target = _safe_next(request.form.get("next"))
+    throttle, address = _ctx().logins, request.remote_addr or "?"
+    wait = throttle.wait_seconds(address)
+    if wait:
+        return render_template("login.html", error=f"Too many attempts. Please wait {wait / 60:.0f} min and try "
+                               "again.", next=target, user=user), 429, {"Retry-After": str(int(wait))}
     if not user or not verify_staff(hub_db(), user, password):
-        log.warning("failed staff login for %r from %s", user, request.remote_addr)
+        throttle.failed(address)
+        log.warning("failed staff login for %r from %s", user, address)
         return render_template("login.html", error="That name and password do not match.", next=target,
                                user=user), 401
+    throttle.succeeded(address)
     session.clear()
     session.permanent = True
     session["staff"] = user

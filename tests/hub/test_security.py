@@ -136,3 +136,23 @@ def test_login_next_cannot_send_staff_to_another_site(staff_client):
     response = staff_client.post("/login", data={"user": "staff", "password": "correct horse",
                                                  "csrf_token": _csrf(page), "next": "//evil.example/x"})
     assert response.headers["Location"] == "/"
+
+
+def test_password_guessing_is_slowed_down(staff_client):
+    for _ in range(5):
+        assert _login(staff_client, "wrong horse").status_code == 401
+    response = _login(staff_client)   # even the right password waits now
+    assert response.status_code == 429 and int(response.headers["Retry-After"]) > 0
+    assert "Too many attempts" in response.get_data(as_text=True)
+
+
+def test_login_throttle_forgets_old_failures():
+    from kiosk.hub.auth import LoginThrottle
+
+    now = [0.0]
+    throttle = LoginThrottle(limit=2, window=60, clock=lambda: now[0])
+    throttle.failed("a")
+    throttle.failed("a")
+    assert throttle.wait_seconds("a") == 60 and throttle.wait_seconds("b") == 0
+    now[0] = 61
+    assert throttle.wait_seconds("a") == 0
