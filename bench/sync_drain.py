@@ -60,6 +60,9 @@ def raw_post(url: str, token: str, device_id: str, batches: list[list[str]]) -> 
 def worker_drain(url: str, token: str, journal: Journal, clock: SystemClock, batch: int) -> float:
     room = Room(Config(hub=HubConfig(url=url, token=token, sync_seconds=3600)), journal, clock)
     worker = SyncWorker(room.config.hub, room, clock, batch_size=batch)
+    errors: list[str] = []
+    room.subscribe(lambda facts: errors.extend(f.data["sync_error"] for f in facts
+                                               if f.kind == "health.changed" and f.data.get("sync_error")))
     start = time.perf_counter()
     worker.start()
     try:
@@ -67,7 +70,10 @@ def worker_drain(url: str, token: str, journal: Journal, clock: SystemClock, bat
             if time.perf_counter() - start > 300:
                 raise SystemExit(f"drain stalled: {outbox.counts(journal)}; {room.health.sync_error}")
             time.sleep(0.005)
-        return time.perf_counter() - start
+        elapsed = time.perf_counter() - start
+        if errors:
+            print(f"  (the drain met {len(errors)} errors, retried: {errors[:3]})")
+        return elapsed
     finally:
         worker.stop()
 

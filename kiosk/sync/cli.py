@@ -59,13 +59,16 @@ def cmd_now(args: argparse.Namespace) -> int:
     try:
         uploader = Uploader(journal, client, clock.now)
         try:
+            uploader.begin()
             total.add(uploader.send_help())
             while True:
                 step = uploader.send_next()
                 total.add(step)
                 if step.attempted == 0:
                     break
+            uploader.settle()
         except HubError as exc:
+            uploader.settle()
             print(f"sync stopped: {exc}", file=sys.stderr)
             print(f"sent {total.confirmed}, set aside {total.rejected}, still waiting {uploader.waiting()}")
             keep(journal, None, str(exc)).result(timeout=10)

@@ -173,16 +173,21 @@ class SyncWorker:
         return self.sync_seconds
 
     def _drain(self, progress: Progress) -> None:
-        while not self._stop.is_set():
-            if self._help_due.is_set():
-                self._help_due.clear()
-                self._deliver(self.uploader.send_help(), progress)
-            step = self.uploader.send_next()
-            self._deliver(step, progress)
-            if step.attempted == 0 and not self._help_due.is_set():
-                return
-            if step.attempted:
-                self._report(True, "", synced=True, quiet=True)
+        self.uploader.begin()
+        try:
+            while not self._stop.is_set():
+                if self._help_due.is_set():
+                    self._help_due.clear()
+                    self._deliver(self.uploader.send_help(), progress)
+                step = self.uploader.send_next()
+                self._deliver(step, progress)
+                if step.attempted == 0 and not self._help_due.is_set():
+                    return
+                if step.attempted:
+                    self.room.update_health(hub_reachable=True, sync_waiting=self.uploader.waiting_estimate,
+                                            last_sync_at=self.clock.now())
+        finally:
+            self.uploader.settle()
 
     def _deliver(self, step: Progress, progress: Progress) -> None:
         progress.add(step)
@@ -191,7 +196,7 @@ class SyncWorker:
 
     # --- status --------------------------------------------------------------------
 
-    def _report(self, reachable: bool | None, error: str, synced: bool = False, quiet: bool = False) -> None:
+    def _report(self, reachable: bool | None, error: str, synced: bool = False) -> None:
         try:
             counts = outbox.counts(self.journal)
         except Exception:
@@ -201,12 +206,10 @@ class SyncWorker:
                          "sync_rejected": counts.rejected, "sync_error": error}
         if synced:
             changes["last_sync_at"] = self.clock.now()
-        if quiet:
-            changes.pop("sync_error")
         self.room.update_health(**changes)
         status = {"error": error, "last_sync_at": changes.get("last_sync_at",
                                                                self.room.health.last_sync_at)}
-        if not quiet and status != self._last_status:
+        if status != self._last_status:
             self._last_status = status
             try:
                 keep(self.journal, status["last_sync_at"], error)

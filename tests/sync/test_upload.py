@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import socket
 
 import pytest
 
 from kiosk.store import outbox
 from kiosk.sync.client import BatchRefused, HubClient, HubUnreachable, TokenRefused
+from kiosk.sync.backlog import waiting_after
 from kiosk.sync.upload import Uploader
 from tests.sync.conftest import append_many
 from tests.sync.stubhub import POISON
@@ -33,6 +35,7 @@ def test_drains_in_sequence_order_and_marks_only_what_the_hub_committed(stub, jo
     append_many(journal, 25)
     up = uploader(stub, journal, token, batch_size=10)
     sent = [up.send_next() for _ in range(4)]
+    up.settle()
     assert [p.confirmed for p in sent] == [10, 10, 5, 0]
     assert [n for _, n in stub.requests] == [10, 10, 5]
     seqs = [e["seq"] for e in stub.events.values()]
@@ -46,10 +49,12 @@ def test_repeat_uploads_are_confirmed_as_duplicates(stub, journal):
     records = outbox.pending(journal)
     up = uploader(stub, journal, token)
     up.send_next()
-    outbox.mark(journal, [], {}, 0).result()
-    # the kiosk crashed before marking: the same events go again
+    up.settle()
+    # the kiosk crashed before its marks reached the disk: the same events go again
     journal.write(lambda: journal.models.SyncMark.delete().execute()).result()
+    up.begin()
     assert up.send_next().confirmed == 5
+    up.settle()
     assert sum(stub.inserts.values()) == 5 and len(records) == 5
     assert outbox.counts(journal).waiting == 0
 
@@ -61,6 +66,7 @@ def test_a_batch_refused_as_a_whole_is_bisected_down_to_the_bad_event(stub, jour
     append_many(journal, 9)
     up = uploader(stub, journal, token)
     progress = up.send_next()
+    up.settle()
     assert (progress.confirmed, progress.rejected) == (15, 1)
     counts = outbox.counts(journal)
     assert (counts.waiting, counts.rejected) == (0, 1)
@@ -73,7 +79,9 @@ def test_events_the_hub_rejects_are_set_aside_with_its_reason(stub, journal):
     token = next(iter(stub.tokens))
     journal.append("k" * 65, {}).result()
     append_many(journal, 3)
-    progress = uploader(stub, journal, token).send_next()
+    up = uploader(stub, journal, token)
+    progress = up.send_next()
+    up.settle()
     assert (progress.confirmed, progress.rejected) == (3, 1)
     [(record, reason)] = outbox.rejected_events(journal)
     assert reason == "kind is longer than 64 characters"
@@ -83,8 +91,13 @@ def test_events_the_hub_leaves_out_of_its_answer_stay_waiting(stub, journal):
     token = next(iter(stub.tokens))
     append_many(journal, 4)
     stub.leave_out.add(outbox.pending(journal)[1].uuid)
-    assert uploader(stub, journal, token).send_next().confirmed == 3
+    up = uploader(stub, journal, token)
+    assert up.send_next().confirmed == 3
+    up.settle()
     assert outbox.counts(journal).waiting == 1
+    assert up.send_next().attempted == 0, "within one drain the cursor moves past what was answered"
+    up.begin()
+    assert [i.uuid for i in waiting_after(journal)] == list(stub.leave_out)
 
 
 def test_a_hub_that_confirms_nothing_is_an_error_not_a_busy_loop(stub, journal):
@@ -140,3 +153,11 @@ def test_no_hub_listening_is_unreachable_in_plain_words(journal):
     with pytest.raises(HubUnreachable, match="cannot reach the hub .*connection refused"):
         up.send_next()
     assert outbox.counts(journal).waiting == 1
+
+
+def test_backlog_encodes_exactly_what_to_wire_says(journal):
+    journal.append("help.raised", {"call_id": "c-1", "at": 1.5, "note": "ünïcode"}, session_id="s-1")
+    journal.append("test.event", {}).result()
+    items = waiting_after(journal)
+    assert [json.loads(i.text) for i in items] == [r.to_wire() for r in journal.records()]
+    assert [i.call_id for i in items] == ["c-1", None]
