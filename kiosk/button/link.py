@@ -41,6 +41,12 @@ _LOUD_IGNORED = 3
 
 
 class ButtonLink:
+    """The help button on one serial URL, in its own thread: start() once, stop() on the way out.
+
+    The keyword-only arguments are seams for tests and benches (a fake clock,
+    short backoffs, a custom opener); the defaults are the production values.
+    """
+
     def __init__(self, config: ButtonConfig, room: Room, *,
                  monotonic: Callable[[], float] = time.monotonic,
                  read_timeout: float = READ_TIMEOUT,
