@@ -170,3 +170,17 @@ def test_acknowledgement_at_the_hub_shows_help_coming_within_two_seconds(stub, m
     stub.resolve(call_id)
     wait_until(lambda: room.help.open_call() is None, timeout=2.0, what="resolved")
     assert room.glyph() is Glyph.QUIET
+
+
+def test_sync_now_tries_at_once_even_while_backing_off(stub, make_room, running):
+    room = make_room(stub.url, stub.add_room("A"), sync_seconds=3600)
+    append_many(room.journal, 3)
+    stub.refuse.append((503, {"error": "busy"}, {"Retry-After": "600"}))
+    worker = running(worker_for(room))
+    wait_until(lambda: "busy" in room.health.sync_error, what="the 503")
+    room.note("test.more").result()
+    time.sleep(0.2)
+    assert worker.attempts == 1, "a plain new event must not cut a Retry-After short"
+    worker.sync_now()
+    wait_until(lambda: drained(room) and room.health.sync_error == "", what="the asked-for sync")
+    assert len(stub.events) == 4
