@@ -31,7 +31,8 @@ from kiosk.station import Station
 from kiosk.ui import breathing, cornerglyph, holdring  # noqa: F401  (registers widget classes for kv)
 from kiosk.ui.bridge import Bridge
 from kiosk.ui.chime import SOUNDLESS_PROFILES, Chime, KivyChime, audible_volume
-from kiosk.ui.drift import CUE_DRIFT_SECONDS, PHASE_DRIFT_SECONDS, PaletteDrift, SceneChange
+from kiosk.ui.drift import (CUE_DRIFT_SECONDS, PHASE_DRIFT_SECONDS, PRESENCE_SECONDS, PRESENCE_STEPS, Fade,
+                             PaletteDrift, SceneChange)
 from kiosk.ui.pacer import Pacer, Schedule
 from kiosk.ui.palette import next_phase_palette, palette_for
 from kiosk.ui.screens import SCREEN_FOR_PHASE, PhaseScreen, PlanChoice, Stage
@@ -82,6 +83,9 @@ class KioskApp(App):
     control = ColorProperty((1, 1, 1, 0.8))
 
     scale = NumericProperty(1.0)
+    presence = NumericProperty(0.0)      # the breathing shape and arc, shown during a session
+    arc_presence = NumericProperty(0.0)
+    breathing = BooleanProperty(True)
     profile = StringProperty("calm")
     show_minutes = BooleanProperty(False)
     breaths_per_minute = NumericProperty(6.0)
@@ -111,6 +115,7 @@ class KioskApp(App):
         self._ticker = None
         self._arc_key: tuple | None = None
         self._scene_change: SceneChange | None = None
+        self._presence_fades: dict[str, Fade] = {}
         d = station.config.display
         self.profile, self.show_minutes = d.profile, d.show_minutes
         self.breaths_per_minute, self.chime_volume = d.breaths_per_minute, d.chime_volume
@@ -219,23 +224,46 @@ class KioskApp(App):
         if self.shown_phase is not None:
             old = self.screens.current_screen
             self._cancel_holds(self.screen(self.shown_phase))
-            for scr in self.screens.screens:
-                if isinstance(scr, PhaseScreen):
-                    self.pacer.remove(scr.shape)
-                    self.pacer.remove(scr.arc)
+        self._settle_presence(phase, t)
         if self._scene_change is not None:
             self.pacer.remove(self._scene_change)
             self._scene_change.finish()
         self.shown_phase = phase
         self._arc_key = None
         scr = self.screen(phase)
-        self._scene_change = SceneChange(self.screens, old, scr, t)
-        self.pacer.add(self._scene_change)
         if isinstance(scr, PhaseScreen):
             scr.title = TITLES[phase]
-            scr.shape.epoch = t
-            scr.shape.level = -1
-            self.pacer.add(scr.shape)
+        scr.content_opacity = 0.0
+        self._scene_change = SceneChange(self.screens, old, scr, t)
+        self.pacer.add(self._scene_change)
+
+    @property
+    def breath(self):
+        """The breathing shape widget (the `shape` property is its colour)."""
+        return self.root.ids.shape
+
+    @property
+    def progress_arc(self):
+        return self.root.ids.arc
+
+    def _settle_presence(self, phase: Phase, t: float) -> None:
+        """The shape appears slowly as a session opens, rests on thank-you, and fades slowly after."""
+        in_session = phase in (Phase.OPENING, Phase.HOLDING, Phase.CLOSING)
+        if in_session and self.presence == 0.0:
+            self.breath.epoch = t
+        self.breathing = in_session
+        self.breath.level = -1
+        self.pacer.add(self.breath)
+        for name, goal in (("presence", 1.0 if in_session or phase is Phase.DONE else 0.0),
+                           ("arc_presence", 1.0 if in_session else 0.0)):
+            old = self._presence_fades.pop(name, None)
+            if old is not None:
+                self.pacer.remove(old)
+            if getattr(self, name) != goal:
+                fade = Fade(lambda v, n=name: setattr(self, n, v), t, PRESENCE_SECONDS, PRESENCE_STEPS,
+                            start=getattr(self, name), end=goal)
+                self._presence_fades[name] = fade
+                self.pacer.add(fade)
 
     def _cancel_holds(self, scr) -> None:
         hold = scr.ids.get("hold")
@@ -266,8 +294,8 @@ class KioskApp(App):
         if key != self._arc_key:
             self._arc_key = key
             rate = (1.0 - view.progress) / remaining if remaining and remaining > 0 else 0.0
-            scr.arc.follow(view.progress, rate, t)
-            self.pacer.add(scr.arc)
+            self.progress_arc.follow(view.progress, rate, t)
+            self.pacer.add(self.progress_arc)
             self.pacer.wake()
 
     def _settle_palette(self, view: RoomView, t: float, seconds: float) -> None:
@@ -331,12 +359,10 @@ class KioskApp(App):
                 raise ValueError(f"unknown sensory profile {value!r}; one of {', '.join(PROFILES)}")
             setattr(self, key, value)
         self.room.note(SETTINGS_CHANGED, {**changes, "by": "facilitator"})
-        if "profile" in changes and self.shown_phase is not None:
-            scr = self.screen(self.shown_phase)
-            if isinstance(scr, PhaseScreen):
-                scr.shape.level = -1
-                self.pacer.add(scr.shape)
-                self.pacer.wake()
+        if "profile" in changes or "breaths_per_minute" in changes:
+            self.breath.level = -1
+            self.pacer.add(self.breath)
+            self.pacer.wake()
         self.refresh()
 
     def _restore_settings(self) -> None:

@@ -103,7 +103,7 @@ class BreathingShape(Widget):
     def _draw(self, force: bool = False) -> None:
         s = getattr(self, "_s", 0.5)
         r = self.radius
-        cx, cy = self.center
+        cx, cy = self.x + self.width / 2.0, self.y + self.height / 2.0
         core = r * (0.66 + 0.07 * s)
         halo = r * (0.92 + 0.22 * s)
         h = self.halo_colour
@@ -171,7 +171,7 @@ class ProgressArc(Widget):
         self._draw()
 
     def _draw(self) -> None:
-        cx, cy = self.center
+        cx, cy = self.x + self.width / 2.0, self.y + self.height / 2.0
         r = self.radius
         self._track.circle = (cx, cy, r)
         self._track.width = max(1.0, self.line_width * 0.5)

@@ -55,7 +55,7 @@ class HelpGlyph(HoldBehavior, Widget):
         ink = self.ink
         colour = GLYPH_COLOURS[glyph] or (ink[0], ink[1], ink[2], 0.30)
         r = self.mark / 2.0
-        cx, cy = self.center
+        cx, cy = self.x + self.width / 2.0, self.y + self.height / 2.0
         w = max(1.2, self.mark / 14.0)
         with self.canvas:
             Color(rgba=colour)

@@ -17,6 +17,8 @@ CUE_DRIFT_SECONDS = 8.0
 STEPS_PER_SECOND = 4.0
 FADE_SECONDS = 1.2
 FADE_STEPS = 10
+PRESENCE_SECONDS = 4.0
+PRESENCE_STEPS = 16
 
 
 class PaletteDrift:
@@ -62,17 +64,18 @@ class PaletteDrift:
 
 
 class Fade:
-    """A property going from 0 to 1 in a few steps (new content appearing)."""
+    """A value going from start to end in a few even steps (a shape appearing, content fading in)."""
 
     tolerance = 0.05
 
     def __init__(self, setter: Callable[[float], None], t: float, seconds: float = FADE_SECONDS,
-                 steps: int = FADE_STEPS) -> None:
+                 steps: int = FADE_STEPS, start: float = 0.0, end: float = 1.0) -> None:
         self.setter = setter
         self.ramp = Ramp(t, seconds, steps)
+        self.start, self.end = start, end
 
     def step(self, t: float) -> float | None:
-        self.setter(self.ramp.fraction(t))
+        self.setter(self.start + (self.end - self.start) * self.ramp.fraction(t))
         return self.ramp.next_change(t)
 
 
@@ -104,8 +107,6 @@ class SceneChange:
         self.switched = True
         self.new.content_opacity = 0.0
         self.manager.current = self.new.name
-        if self.old is not None and self.old is not self.new:
-            self.old.content_opacity = 1.0
 
     def finish(self) -> None:
         if not self.switched:

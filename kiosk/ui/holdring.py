@@ -133,7 +133,7 @@ class HoldControl(HoldBehavior, FloatLayout):
 
     def _redraw(self, *_) -> None:
         r = min(self.width, self.height) / 2.0
-        cx, cy = self.center
+        cx, cy = self.x + self.width / 2.0, self.y + self.height / 2.0
         c = self.colour
         dim = 1.0 if self.enabled else 0.35
         self._face_c.rgba = (c[0], c[1], c[2], self.face_alpha * dim)

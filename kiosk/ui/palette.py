@@ -52,7 +52,7 @@ CALM: dict[Phase, Palette] = {
     Phase.WELCOME: _calm("#25303A", "#C9D6CF", "#A9C4BC"),
     Phase.OPENING: _calm("#233440", "#E6D8C0", "#E3CFAF"),
     Phase.HOLDING: _calm("#213530", "#BFD8C6", "#A6CBB2"),
-    Phase.CLOSING: _calm("#2D2B3C", "#DCCBDD", "#CDB9D6"),
+    Phase.CLOSING: _calm("#283044", "#CBD2EC", "#B7C1E4"),
     Phase.DONE: _calm("#33302D", "#EAD9C2", "#E0C7A6"),
 }
 
@@ -67,7 +67,7 @@ HIGH_CONTRAST: dict[Phase, Palette] = {
     Phase.WELCOME: _contrast("#F2F2F2"),
     Phase.OPENING: _contrast("#FFE3A8"),
     Phase.HOLDING: _contrast("#B5F2C4"),
-    Phase.CLOSING: _contrast("#DCCBFF"),
+    Phase.CLOSING: _contrast("#C9D4FF"),
     Phase.DONE: _contrast("#FFD9B0"),
 }
 

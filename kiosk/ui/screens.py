@@ -46,14 +46,6 @@ class PhaseScreen(KioskScreen):
     hold_text = StringProperty("")
     inviting = BooleanProperty(False)
 
-    @property
-    def shape(self):
-        return self.ids.shape
-
-    @property
-    def arc(self):
-        return self.ids.arc
-
 
 class OpeningScreen(PhaseScreen):
     pass
@@ -72,4 +64,6 @@ class ThankYouScreen(KioskScreen):
 
 
 class Stage(FloatLayout):
-    """The root: the palette's background, the screens, and the corner glyph above them."""
+    """The root: the palette's background, the breathing shape, the screens, and the corner glyph."""
+
+    shape_size = NumericProperty(100.0)

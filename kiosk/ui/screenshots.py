@@ -4,12 +4,16 @@
 
 Runs offscreen (SDL_VIDEODRIVER=offscreen unless set), with a throwaway
 data folder and a FakeClock, so it needs no display and touches nothing.
+Each size runs in its own process: an offscreen GL surface keeps the size it
+was created with.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -33,6 +37,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", type=parse_size, action="append", help="WIDTHxHEIGHT (repeatable)")
     args = parser.parse_args(argv)
     sizes = args.size or list(SIZES)
+    if len(sizes) > 1:
+        for size in sizes:
+            cmd = [sys.executable, "-m", "kiosk.ui.screenshots", "--out", str(args.out), "--size",
+                   f"{size[0]}x{size[1]}"]
+            code = subprocess.run(cmd, check=False).returncode
+            if code:
+                return code
+        return 0
     work = Path(tempfile.mkdtemp(prefix="kiosk-screenshots-"))
     os.environ.setdefault("SDL_VIDEODRIVER", "offscreen")
     os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
@@ -42,12 +54,14 @@ def main(argv: list[str] | None = None) -> int:
     configure(WindowSettings(size=sizes[0], fullscreen=False, kiosk=False))
     from kiosk.ui.album import shoot_all
 
-    written = []
-    for size in sizes:
-        written += shoot_all(args.out, size, work / f"{size[0]}x{size[1]}")
+    size = sizes[0]
+    try:
+        written = shoot_all(args.out, size, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     for path in written:
         print(path)
-    print(f"{len(written)} screenshots in {args.out}", file=sys.stderr)
+    print(f"{len(written)} screenshots at {size[0]}x{size[1]} in {args.out}", file=sys.stderr)
     return 0
 
 

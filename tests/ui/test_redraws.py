@@ -1,0 +1,78 @@
+"""The redraw budget, counted (not timed): each flip is one full redraw, so flips are the CPU bill.
+
+Time is the rehearsal's: a frame is offered after every pacer wake and room
+tick, as the real event loop would, and Kivy flips only when a canvas changed.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from kiosk.session.plan import Phase
+from tests.ui.conftest import ui_config
+
+
+def flips_over(r, seconds: float) -> float:
+    r.frames_each_wake = True
+    before = r.app.flips
+    r.advance(seconds)
+    r.frames_each_wake = False
+    return (r.app.flips - before) / seconds
+
+
+def to_holding(r) -> None:
+    r.hold(r.widget("hold"))
+    r.advance(2)
+    r.hold(r.widget("hold"))
+    r.advance(10)
+    assert r.app.view.phase is Phase.HOLDING
+
+
+def test_welcome_with_nothing_moving_never_redraws(rehearse):
+    r = rehearse()
+    r.advance(10)
+    assert r.app.pacer.idle
+    assert flips_over(r, 60) == 0
+    for _ in range(5):
+        r.frame()
+    assert r.app.pacer.idle
+
+
+def test_holding_breathes_on_a_few_redraws_a_second(rehearse):
+    r = rehearse()
+    to_holding(r)
+    rate = flips_over(r, 60)
+    assert 0.5 < rate <= 3.0, f"{rate:.2f} redraws a second"
+
+
+def test_still_profile_draws_almost_nothing(rehearse, tmp_path):
+    r = rehearse(ui_config(tmp_path / "still", profile="still"))
+    to_holding(r)
+    rate = flips_over(r, 60)
+    assert rate <= 0.4, f"{rate:.2f} redraws a second with nothing moving"
+
+
+def test_news_from_other_threads_crosses_the_bridge(rehearse):
+    r = rehearse()
+    r.advance(8)
+    room = r.station.room
+    t = threading.Thread(target=room.update_health, kwargs=dict(button_configured=True, button_ok=False,
+                                                                 button_detail="unplugged"))
+    t.start()
+    t.join()
+    assert r.app.bridge.crossed == 1
+    assert r.app.glyph_state == "quiet"     # nothing touched a widget from the other thread
+    r.frame()
+    assert r.app.glyph_state == "button_fault"
+
+
+def test_help_key_raises_a_call_when_simulating(rehearse):
+    from kiosk.session import facts as F
+    from tests.ui.conftest import kinds
+
+    r = rehearse(help_key=True)
+    r.app._on_keyboard(None, 104, 0, "h", [])
+    r.frame()
+    assert r.app.glyph_state == "not_delivered"
+    raised = kinds(r.station, F.HELP_RAISED)
+    assert len(raised) == 1 and raised[0].payload["source"] == "keyboard"
