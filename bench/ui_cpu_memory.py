@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.ui import report  # noqa: E402
+from bench.ui import report, screen  # noqa: E402
 from bench.ui.chromium import PAGE, Chromium, binary  # noqa: E402
 from bench.ui.kiosk_run import KioskFailed, KioskRun, app_available  # noqa: E402
 from bench.ui.measure import Window, measure  # noqa: E402
@@ -28,33 +28,44 @@ CPU_BUDGET = 0.5
 PSS_BUDGET = 1 / 3
 
 
-def kiosk_holding(window: float, warmup: float) -> tuple[Window, float]:
+def keep_screen(env: dict[str, str], screens: Path | None, name: str) -> None:
+    """A picture of what was measured, taken after the window so it costs the measurement nothing."""
+    if screens is not None and screen.available():
+        screens.mkdir(parents=True, exist_ok=True)
+        print(f"  (screenshot: {screen.capture(env).save_png(screens / name)})")
+
+
+def kiosk_holding(window: float, warmup: float, screens: Path | None) -> tuple[Window, float]:
     with Xvfb() as x, KioskRun(x.env(), phase="holding") as kiosk:
         kiosk.wait_first_frame()
         time.sleep(warmup)
         before = kiosk.flips()
         measured = measure(kiosk.pid, x.pid, window)
         after = kiosk.flips()
+        keep_screen(x.env(), screens, "kiosk-holding.png")
         return measured, (after.count - before.count) / measured.seconds
 
 
-def chromium_holding(window: float, warmup: float) -> Window:
+def chromium_holding(window: float, warmup: float, screens: Path | None) -> Window:
     with Xvfb() as x, Chromium(x.env(), PAGE.as_uri()) as browser:
-        time.sleep(warmup + 4)
-        return measure(browser.pid, x.pid, window)
+        time.sleep(warmup + 4)  # Chromium takes a few seconds longer to show its first frame
+        measured = measure(browser.pid, x.pid, window)
+        keep_screen(x.env(), screens, "chromium-holding.png")
+        return measured
 
 
 def describe(label: str, w: Window, extra: str = "") -> list[str]:
     return [report.figure(f"{label} CPU (app + X server)", report.percent(w.total_cpu),
                           f"app {report.percent(w.app_cpu)}, X server {report.percent(w.x_cpu)}"
                           + (f", {extra}" if extra else "")),
-            report.figure(f"{label} PSS", report.mib(w.pss_kib), f"summed over {w.processes} processes")]
+            report.figure(f"{label} PSS", report.mib(w.pss_kib), f"summed over {w.processes} process{'es' if w.processes != 1 else ''}")]
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--window", type=float, default=20.0, help="seconds measured (default 20)")
     parser.add_argument("--warmup", type=float, default=6.0, help="seconds after the first frame (default 6)")
+    parser.add_argument("--screens", type=Path, help="save a screenshot of each side here (needs xwd)")
     args = parser.parse_args()
     missing = [tool for tool, ok in (("Xvfb (apt-get install xvfb)", shutil.which("Xvfb")),
                                      ("chromium (apt-get install chromium)", binary())) if not ok]
@@ -63,12 +74,12 @@ def main() -> int:
         return 0
     print(f"{NAME}: the Holding scene at 800x480 under Xvfb, {args.window:.0f} s windows after "
           f"{args.warmup:.0f} s warm-up; CPU as a share of one core")
-    browser = chromium_holding(args.window, args.warmup)
+    browser = chromium_holding(args.window, args.warmup, args.screens)
     lines = describe("chromium --kiosk", browser)
     why_not = app_available()
     if not why_not:
         try:
-            kiosk, redraws = kiosk_holding(args.window, args.warmup)
+            kiosk, redraws = kiosk_holding(args.window, args.warmup, args.screens)
         except KioskFailed as exc:
             why_not = str(exc)
     if why_not:

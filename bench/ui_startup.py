@@ -2,7 +2,7 @@
 
 Time runs from spawning the process to the first frame it flips to the X
 server (bench/ui/flip_probe.py wraps Kivy's Window.flip in both, unchanged).
-One discarded warm-up run each, then RUNS runs each, alternating; medians.
+One discarded warm-up run each, then --runs runs each (default 7), alternating; medians.
 Budget (DESIGN.md): at most 1.3x the minimal app's.
     python bench/ui_startup.py [--runs 5]
 """
@@ -60,7 +60,7 @@ def kiosk_first_frame(env: dict[str, str], folder: Path) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--runs", type=int, default=5, help="measured runs of each (default 5)")
+    parser.add_argument("--runs", type=int, default=7, help="measured runs of each (default 7)")
     args = parser.parse_args()
     if not shutil.which("Xvfb"):
         report.skipped(NAME, "missing Xvfb (apt-get install xvfb)")
