@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import socket
 import time
 from pathlib import Path
 from typing import Callable
@@ -56,3 +57,12 @@ def append_many(journal: Journal, n: int, kind: str = "test.event") -> None:
         last = journal.append(kind, {"i": i})
     if last is not None:
         last.result(timeout=60)
+
+
+@pytest.fixture
+def refused_url() -> str:
+    """A loopback address where connections are refused: the port is bound, never listened on."""
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    yield f"http://127.0.0.1:{holder.getsockname()[1]}"
+    holder.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 
 import pytest
 
@@ -13,12 +12,6 @@ from kiosk.sync.backlog import waiting_after
 from kiosk.sync.upload import Uploader
 from tests.sync.conftest import append_many
 from tests.sync.stubhub import POISON
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -146,9 +139,9 @@ def test_server_error_and_413_are_told_apart(stub, journal):
         client.upload(journal.device_id, 0, [], [])
 
 
-def test_no_hub_listening_is_unreachable_in_plain_words(journal):
+def test_no_hub_listening_is_unreachable_in_plain_words(journal, refused_url):
     append_many(journal, 1)
-    client = HubClient(f"http://127.0.0.1:{free_port()}", "t", timeout=(1, 1))
+    client = HubClient(refused_url, "t", timeout=(1, 1))
     up = Uploader(journal, client, journal.clock.now)
     with pytest.raises(HubUnreachable, match="cannot reach the hub .*connection refused"):
         up.send_next()

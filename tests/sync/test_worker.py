@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import time
 
 import pytest
@@ -12,7 +13,6 @@ from kiosk.store import outbox
 from kiosk.sync.worker import SyncWorker
 from tests.sync.conftest import append_many, wait_until
 from tests.sync.stubhub import POISON, StubHub
-from tests.sync.test_upload import free_port
 
 
 def drained(room) -> bool:
@@ -98,7 +98,9 @@ def test_help_call_mid_drain_overtakes_the_rest_of_the_backlog(stub, make_room, 
 
 
 def test_hub_coming_back_drains_everything_at_once(stub, make_room, running):
-    port = free_port()
+    holder = socket.socket()  # bound, not listening: connections are refused, and nobody else gets the port
+    holder.bind(("127.0.0.1", 0))
+    port = holder.getsockname()[1]
     room = make_room(f"http://127.0.0.1:{port}", "t", sync_seconds=3600)
     append_many(room.journal, 40)
     running(worker_for(room))
@@ -109,6 +111,7 @@ def test_hub_coming_back_drains_everything_at_once(stub, make_room, running):
     assert room.glyph() is Glyph.NOT_DELIVERED
     late = StubHub()
     late.tokens["t"] = "A"
+    holder.close()
     late.start(port)
     try:
         wait_until(lambda: drained(room) and room.health.hub_reachable, what="drain")
