@@ -92,5 +92,11 @@ def kinds(room: Room, *wanted: str) -> list[str]:
     return [r.kind for r in room.journal.records() if not wanted or r.kind in wanted]
 
 
+def records(room: Room, kind: str):
+    """Committed journal records of one kind (after everything appended so far has committed)."""
+    room.journal.write(lambda: None).result(timeout=5)
+    return room.journal.records(kinds=[kind])
+
+
 def button(url: str, **changes) -> ButtonConfig:
     return replace(ButtonConfig(url=url), **changes)

@@ -16,7 +16,7 @@ from kiosk.button.port import PortProblem, open_port
 from kiosk.session import facts as F
 from kiosk.session.glyph import Glyph
 
-from tests.button.conftest import Pty, button, kinds, wait_for
+from tests.button.conftest import Pty, button, kinds, records, wait_for
 
 FAST = dict(read_timeout=0.01, backoff_initial=0.01, backoff_max=0.05)
 
@@ -192,7 +192,7 @@ def test_hello_is_journalled_and_the_led_follows_the_call(linked, pty):
     room, link, _ = linked()
     pty.write(b"HELLO pico-help 1.0\r\n")
     wait_for(lambda: kinds(room, F.BUTTON_HELLO), what="hello")
-    hello = [r for r in room.journal.records(kinds=[F.BUTTON_HELLO])][0]
+    hello = records(room, F.BUTTON_HELLO)[0]
     assert hello.payload["model"] == "pico-help" and hello.payload["version"] == "1.0"
     assert wait_for(lambda: pty.read_available(0.05), what="the LED state at hello") == b"LED OFF\n"
     pty.write(b"HELP\n")
@@ -223,7 +223,7 @@ def test_missed_pings_are_a_fault_and_a_ping_clears_it(linked, pty):
     assert room.glyph() is Glyph.BUTTON_FAULT
     pty.write(b"PING\n")
     wait_for(lambda: room.health.button_ok, what="the recovery")
-    faults = room.journal.records(kinds=[F.BUTTON_FAULT])
+    faults = records(room, F.BUTTON_FAULT)
     assert [f.payload.get("cleared", False) for f in faults] == [False, True]
     assert link.connects == 1
 
@@ -296,7 +296,7 @@ def test_an_unexpected_error_is_logged_shown_and_survived(make_room, pty, tmp_pa
     try:
         wait_for(lambda: link.connected, what="the second try")
         assert "a driver bug" in caplog.text
-        faults = room.journal.records(kinds=[F.BUTTON_FAULT])
+        faults = records(room, F.BUTTON_FAULT)
         assert len(faults) == 1 and "a driver bug" in faults[0].payload["detail"]
         pty.write(b"HELP\n")
         wait_for(lambda: kinds(room, F.HELP_RAISED), what="a call after the error")
