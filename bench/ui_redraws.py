@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.ui import flips, report  # noqa: E402
+from bench.ui import flips, procstat, report  # noqa: E402
 from bench.ui.kiosk_run import KioskFailed, KioskRun, app_available  # noqa: E402
 from bench.ui.xserver import Xvfb  # noqa: E402
 
@@ -54,11 +54,14 @@ def minimal_idle(env: dict[str, str], folder: Path, window: float, settle: float
         process.wait(timeout=10)
 
 
-def kiosk_rate(env: dict[str, str], phase: str, window: float, settle: float) -> float:
+def kiosk_rate(env: dict[str, str], phase: str, window: float, settle: float) -> tuple[float, float]:
+    """(redraws per second, CPU share of one core) over the same window."""
     with KioskRun(env, phase=phase) as kiosk:
         kiosk.wait_first_frame()
         time.sleep(settle)
-        return count(kiosk.flips, window)
+        start = procstat.sample(kiosk.pid)
+        rate = count(kiosk.flips, window)
+        return rate, procstat.cpu_share(start, procstat.sample(kiosk.pid))
 
 
 def main() -> int:
@@ -86,11 +89,11 @@ def main() -> int:
     if why_not:
         report.skipped(NAME, f"the kiosk screen cannot run: {why_not}")
         return 0
-    print(report.figure("kiosk Welcome, nothing moving", f"{welcome:.2f} /s",
-                        f"budget 0 /s {report.verdict(welcome, 0.0)}"))
-    print(report.figure("kiosk Holding (breathing shape)", f"{holding:.2f} /s",
-                        f"about {report.percent(holding * MS_PER_REDRAW / 1000)} of a core at "
-                        f"{MS_PER_REDRAW:.0f} ms a redraw"))
+    print(report.figure("kiosk Welcome, nothing moving", f"{welcome[0]:.2f} /s",
+                        f"budget 0 /s {report.verdict(welcome[0], 0.0)}; CPU {report.percent(welcome[1])}"))
+    print(report.figure("kiosk Holding (breathing shape)", f"{holding[0]:.2f} /s",
+                        f"CPU {report.percent(holding[1])} (about {report.percent(holding[0] * MS_PER_REDRAW / 1000)}"
+                        f" at {MS_PER_REDRAW:.0f} ms a redraw)"))
     return 0
 
 
