@@ -40,8 +40,8 @@ sudo -u kiosk KIOSK_CONFIG=/etc/room-kiosk/kiosk.toml /opt/room-kiosk/venv/bin/k
   || { echo "fix /etc/room-kiosk/kiosk.toml, then run this again" >&2; exit 1; }
 
 echo "== the help button's stable name"
-if [ -f "$REPO/deploy/button/99-kiosk-button.rules" ]; then
-  install -m 0644 "$REPO/deploy/button/99-kiosk-button.rules" /etc/udev/rules.d/99-kiosk-button.rules
+if [ -f "$REPO/deploy/button/78-kiosk-button.rules" ]; then
+  install -m 0644 "$REPO/deploy/button/78-kiosk-button.rules" /etc/udev/rules.d/78-kiosk-button.rules
   udevadm control --reload-rules && udevadm trigger --subsystem-match=tty || true
 fi
 

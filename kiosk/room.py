@@ -93,6 +93,10 @@ class Room:
         """listener(facts) runs in whichever thread made the change: bridge it before touching widgets."""
         self._listeners.append(listener)
 
+    def unsubscribe(self, listener: Listener) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
     def _tell(self, facts: list[Fact]) -> None:
         if not facts:
             return

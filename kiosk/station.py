@@ -51,7 +51,8 @@ class Station:
         if self.simulate_button:
             from kiosk.button.simulator import SimulatedButton
 
-            sim = SimulatedButton(self.room)
+            sim = SimulatedButton(self.room, press=self.config.button.press,
+                                  double_press_seconds=self.config.button.double_press_seconds)
             self.services.append(sim)
             self.simulated_button_path = sim.path
         elif self.config.button.url:

@@ -144,6 +144,7 @@ class Journal:
                 batch = [b for b in batch if b[0] is not _STOP]
             if batch:
                 self._commit(batch)
+        self.db.close()  # this thread's own connection; close() closes the caller's
 
     def _commit(self, batch: list[tuple[Any, Future]]) -> None:
         records = [(item, fut) for item, fut in batch if isinstance(item, EventRecord)]

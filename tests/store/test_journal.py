@@ -97,3 +97,22 @@ def test_a_newer_schema_is_refused_with_a_clear_message(tmp_path: Path):
     con.close()
     with pytest.raises(SchemaTooNew, match="schema version 99"):
         Journal(path, FakeClock())
+
+
+def test_close_leaves_no_file_open(tmp_path: Path):
+    import os
+
+    def open_files() -> set[str]:
+        out = set()
+        for fd in os.listdir("/proc/self/fd"):
+            try:
+                out.add(os.readlink(f"/proc/self/fd/{fd}"))
+            except OSError:
+                pass
+        return {p for p in out if str(tmp_path) in p}
+
+    j = Journal(tmp_path / "k.sqlite3", FakeClock())
+    j.append("t", {}).result(5)
+    j.records()
+    j.close()
+    assert open_files() == set()
