@@ -118,6 +118,9 @@ class ButtonLink:
             if self._thread.is_alive():
                 log.error("the button link thread did not stop within %.1f s", timeout)
             self._thread = None
+        if self._subscribed:
+            self.room.unsubscribe(self._on_facts)
+            self._subscribed = False
 
     @property
     def running(self) -> bool:

@@ -53,6 +53,7 @@ class SimulatedButton:
     def stop(self, timeout: float = 3.0) -> None:
         if self._closed:
             return
+        self.room.unsubscribe(self._on_facts)
         if self._thread is not None:
             os.write(self._wake_w, b"x")
             self._thread.join(timeout)
