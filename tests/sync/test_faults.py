@@ -29,7 +29,7 @@ from tests.sync.faultproxy import (DELAY, DROP_REQUEST, DROP_RESPONSE, ERROR_500
 from tests.sync.hubside import stored_uuids
 
 EVENTS = 10_000
-KILL_AT = (9, 23)  # forwarded requests after which the hub is killed mid-batch
+KILL_AT = (6, 16)  # the hub is killed just after the proxy forwarded its 6th and 16th request
 WEIGHTS = {FORWARD: 0.5, DROP_REQUEST: 0.1, DROP_RESPONSE: 0.15, ERROR_500: 0.1, DELAY: 0.1, STALL: 0.05}
 TIME_LIMIT = 150.0
 
@@ -45,11 +45,17 @@ def run_faulty_sync(tmp_path: Path, database: str | None, seed: int) -> None:
         killed = threading.Event()
         kills: list[int] = []
 
+        forwarded = [0]
+        lock = threading.Lock()
+
         def kill_mid_batch(number: int) -> None:
-            if number in KILL_AT and not killed.is_set():
-                kills.append(number)
-                hub.kill()
-                killed.set()
+            """Runs in the proxy once a request reached the hub, before the hub's answer."""
+            with lock:
+                forwarded[0] += 1
+                if forwarded[0] in KILL_AT:
+                    kills.append(forwarded[0])
+                    hub.kill()
+                    killed.set()
 
         proxy.on_forwarded = kill_mid_batch
         clock = SystemClock()
@@ -85,7 +91,7 @@ def run_faulty_sync(tmp_path: Path, database: str | None, seed: int) -> None:
             f"hub has {len(set(stored) - kiosk_uuids)} unknown and misses {len(kiosk_uuids - set(stored))}")
         assert max(stored.values()) == 1 and sum(stored.values()) == EVENTS
         # the faults really happened, or this test proves nothing
-        assert kills == list(KILL_AT), f"the hub was killed after requests {kills}, expected {KILL_AT}"
+        assert kills == list(KILL_AT), f"the hub was killed after forwards {kills}, expected {KILL_AT}"
         for action in (DROP_REQUEST, DROP_RESPONSE, ERROR_500, DELAY, STALL):
             assert proxy.counts[action] > 0, f"the proxy never injected {action}: {dict(proxy.counts)}"
         resent = sum(1 for n in proxy.forwarded_uuids.values() if n > 1)
