@@ -10,6 +10,7 @@ from __future__ import annotations
 import glob
 import logging
 import os
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -119,7 +120,11 @@ def run_kiosk(config: Config, simulate_button: bool = False) -> int:
         from kiosk.ui.app import KioskApp
 
         app = KioskApp(station, help_key=simulate_button)
-        app.run()
+        previous = signal.signal(signal.SIGTERM, lambda *_: app.request_stop())
+        try:
+            app.run()
+        finally:
+            signal.signal(signal.SIGTERM, previous)
         return 0
     finally:
         station.stop()

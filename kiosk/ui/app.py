@@ -109,6 +109,7 @@ class KioskApp(App):
         self.drive_clock = drive_clock
         self.flips = 0
         self.draws = 0
+        self.first_frame_callbacks: list[Callable[[], None]] = []
         self.view: RoomView | None = None
         self.shown_phase: Phase | None = None
         self.panel = None
@@ -148,12 +149,18 @@ class KioskApp(App):
         Window.unbind(on_flip=self._count_flip, on_draw=self._count_draw, size=self._rescale,
                       on_keyboard=self._on_keyboard, on_request_close=self._on_request_close)
 
+    def request_stop(self) -> None:
+        """Stop from a signal handler or another thread: the loop stops on its own thread."""
+        Clock.schedule_once(lambda _dt: self.stop(), 0)
+
     def open_settings(self, *args) -> bool:
         """Kivy's F1 settings panel: never here; the facilitator layer has ours."""
         return False
 
     def _count_flip(self, *_) -> None:
         self.flips += 1
+        for callback in list(self.first_frame_callbacks):
+            callback()
 
     def _count_draw(self, *_) -> None:
         self.draws += 1
@@ -206,6 +213,7 @@ class KioskApp(App):
         self.view = view
         t = self.now()
         changed = view.phase is not self.shown_phase
+        first = self.shown_phase is None
         if changed:
             self._show_phase(view.phase, t)
         scr = self.screen(view.phase)
@@ -215,7 +223,7 @@ class KioskApp(App):
         if isinstance(scr, PhaseScreen):
             self._show_time(scr, view, t)
         self.glyph_state = str(view.glyph)
-        self._settle_palette(view, t, PHASE_DRIFT_SECONDS if changed else CUE_DRIFT_SECONDS)
+        self._settle_palette(view, t, 0.0 if first else PHASE_DRIFT_SECONDS if changed else CUE_DRIFT_SECONDS)
         if self.panel is not None:
             self.panel.show(view)
 
@@ -224,7 +232,7 @@ class KioskApp(App):
         if self.shown_phase is not None:
             old = self.screens.current_screen
             self._cancel_holds(self.screen(self.shown_phase))
-        self._settle_presence(phase, t)
+        self._settle_presence(phase, t, at_once=self.shown_phase is None)
         if self._scene_change is not None:
             self.pacer.remove(self._scene_change)
             self._scene_change.finish()
@@ -246,7 +254,7 @@ class KioskApp(App):
     def progress_arc(self):
         return self.root.ids.arc
 
-    def _settle_presence(self, phase: Phase, t: float) -> None:
+    def _settle_presence(self, phase: Phase, t: float, at_once: bool = False) -> None:
         """The shape appears slowly as a session opens, rests on thank-you, and fades slowly after."""
         in_session = phase in (Phase.OPENING, Phase.HOLDING, Phase.CLOSING)
         if in_session and self.presence == 0.0:
@@ -259,7 +267,9 @@ class KioskApp(App):
             old = self._presence_fades.pop(name, None)
             if old is not None:
                 self.pacer.remove(old)
-            if getattr(self, name) != goal:
+            if at_once:
+                setattr(self, name, goal)
+            elif getattr(self, name) != goal:
                 fade = Fade(lambda v, n=name: setattr(self, n, v), t, PRESENCE_SECONDS, PRESENCE_STEPS,
                             start=getattr(self, name), end=goal)
                 self._presence_fades[name] = fade
@@ -307,6 +317,9 @@ class KioskApp(App):
             if view.invites_closing:
                 f = 0.5
         goal = base.mix(next_phase_palette(view.phase, self.profile), f) if f else base
+        if seconds <= 0:
+            self.drift.jump(goal)
+            return
         if self.drift.to(goal, t, seconds):
             self.pacer.add(self.drift)
             self.pacer.wake()

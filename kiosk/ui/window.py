@@ -34,7 +34,7 @@ def configure(settings: WindowSettings) -> None:
     Config.set("graphics", "maxfps", str(MAX_FPS))
     Config.set("graphics", "show_cursor", "1" if settings.show_cursor else "0")
     Config.set("graphics", "resizable", "0" if settings.kiosk else "1")
-    Config.set("graphics", "multisamples", "2")
+    Config.set("graphics", "multisamples", "0")  # MSAA is costly in software GL; Smooth* shapes antialias themselves
     if settings.fullscreen:
         Config.set("graphics", "fullscreen", "auto")
         Config.set("graphics", "borderless", "1")

@@ -1,0 +1,104 @@
+"""`kiosk run` end to end in a subprocess (offscreen), the display check, and Kivy staying out of the core."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from kiosk.launch import NO_DISPLAY, display_problem, kivy_environment, window_size
+
+ROOT = Path(__file__).resolve().parents[2]
+KIOSK = [sys.executable, "-m", "kiosk"]
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("KIVY_", "SDL_")) and k not in ("DISPLAY", "WAYLAND_DISPLAY", "KIOSK_CONFIG")}
+    env.update(extra)
+    return env
+
+
+def test_display_problem_names_what_to_do(tmp_path):
+    assert display_problem({}, dri_glob=str(tmp_path / "card*")) == NO_DISPLAY
+    assert "DISPLAY" in NO_DISPLAY and "Xvfb" in NO_DISPLAY
+    assert display_problem({"DISPLAY": ":0"}, dri_glob=str(tmp_path / "card*")) is None
+    assert display_problem({"WAYLAND_DISPLAY": "wayland-0"}, dri_glob=str(tmp_path / "card*")) is None
+    assert display_problem({"SDL_VIDEODRIVER": "offscreen"}, dri_glob=str(tmp_path / "card*")) is None
+    (tmp_path / "card0").touch()
+    assert display_problem({}, dri_glob=str(tmp_path / "card*")) is None
+
+
+def test_kivy_environment_keeps_kivy_out_of_home(tmp_path):
+    env = kivy_environment(tmp_path / "kivy", env={"SDL_VIDEODRIVER": "x11"})
+    assert env["KIVY_HOME"] == str(tmp_path / "kivy")
+    assert env["KIVY_NO_CONFIG"] == "1" and env["KIVY_NO_ARGS"] == "1" and env["KIVY_NO_FILELOG"] == "1"
+    assert "SDL_VIDEODRIVER" not in env
+    assert window_size({}) == (800, 480)
+    assert window_size({"KIOSK_WINDOW_SIZE": "1920x1080"}) == (1920, 1080)
+    assert window_size({"KIOSK_WINDOW_SIZE": "huge"}) == (800, 480)
+
+
+def test_run_without_a_display_says_so_and_exits_2(tmp_path):
+    if display_problem({}) is None:
+        pytest.skip("this machine has /dev/dri/card*: a display may be reachable without DISPLAY")
+    out = subprocess.run(KIOSK + ["run", "--windowed", "--data", str(tmp_path / "data")], cwd=ROOT,
+                         env=clean_env(HOME=str(tmp_path)), capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2
+    assert "no display found" in out.stderr
+    assert not (tmp_path / ".kivy").exists()
+
+
+def test_core_modules_import_no_kivy():
+    code = ("import sys, kiosk.launch, kiosk.room, kiosk.station, kiosk.ui, kiosk.ui.status, kiosk.ui.palette, "
+            "kiosk.ui.pacer; bad = [m for m in sys.modules if m == 'kivy' or m.startswith('kivy.')]; "
+            "assert not bad, bad")
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean_env(), check=True, timeout=60)
+
+
+def wait_for(condition, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        threading.Event().wait(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_kiosk_run_simulated_button_over_a_pty_then_sigterm(tmp_path):
+    data = tmp_path / "data"
+    proc = subprocess.Popen(KIOSK + ["run", "--windowed", "--simulate-button", "--data", str(data)], cwd=ROOT,
+                            env=clean_env(SDL_VIDEODRIVER="offscreen", SDL_AUDIODRIVER="dummy", HOME=str(tmp_path)),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, "")), daemon=True)
+    reader.start()
+    try:
+        line = wait_for(lambda: next((ln for ln in lines if "simulated help button" in ln), None), 60,
+                        "the simulated button's line")
+        assert "press H" in line
+        if "/dev/pts/" in line:
+            pty = line.rsplit(" ", 1)[-1].strip()
+            with open(pty, "w") as port:
+                port.write("HELP\n")
+
+            def raised() -> bool:
+                with sqlite3.connect(f"file:{data / 'kiosk.sqlite3'}?mode=ro", uri=True) as db:
+                    return db.execute("select count(*) from event where kind='help.raised'").fetchone()[0] > 0
+            wait_for(raised, 30, "help.raised in the journal")
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert not (tmp_path / ".kivy").exists()
+    assert (data / "kivy").is_dir()
