@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.ui import report, screen  # noqa: E402
-from bench.ui.chromium import PAGE, Chromium, binary  # noqa: E402
+from bench.ui.chromium import PAGE, Chromium, ChromiumFailed, binary  # noqa: E402
 from bench.ui.kiosk_run import KioskFailed, KioskRun, app_available  # noqa: E402
 from bench.ui.measure import Window, measure  # noqa: E402
 from bench.ui.xserver import Xvfb  # noqa: E402
@@ -50,6 +50,8 @@ def chromium_holding(window: float, warmup: float, screens: Path | None) -> Wind
     with Xvfb() as x, Chromium(x.env(), PAGE.as_uri()) as browser:
         time.sleep(warmup + 4)  # Chromium takes a few seconds longer to show its first frame
         measured = measure(browser.pid, x.pid, window)
+        if browser.process is None or browser.process.poll() is not None:
+            raise ChromiumFailed(f"chromium exited during the measurement: {browser.log_tail()}")
         keep_screen(x.env(), screens, "chromium-holding.png")
         return measured
 
@@ -74,7 +76,11 @@ def main() -> int:
         return 0
     print(f"{NAME}: the Holding scene at 800x480 under Xvfb, {args.window:.0f} s windows after "
           f"{args.warmup:.0f} s warm-up; CPU as a share of one core")
-    browser = chromium_holding(args.window, args.warmup, args.screens)
+    try:
+        browser = chromium_holding(args.window, args.warmup, args.screens)
+    except ChromiumFailed as exc:
+        report.skipped(NAME, str(exc))
+        return 0
     lines = describe("chromium --kiosk", browser)
     why_not = app_available()
     if not why_not:

@@ -16,6 +16,10 @@ def binary() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
+class ChromiumFailed(RuntimeError):
+    pass
+
+
 class Chromium:
     """`with Chromium(env, url) as c:` runs Chromium full screen on env's DISPLAY; c.pid roots its process tree."""
 
@@ -48,6 +52,10 @@ class Chromium:
         self.process = subprocess.Popen(self.command(), env=self.env, stdin=subprocess.DEVNULL,
                                         stdout=self.log, stderr=self.log, start_new_session=True)
         return self
+
+    def log_tail(self, lines: int = 15) -> str:
+        self.log.seek(0)
+        return "\n".join(self.log.read().decode(errors="replace").splitlines()[-lines:])
 
     def stop(self) -> None:
         process, self.process = self.process, None
