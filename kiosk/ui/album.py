@@ -61,6 +61,11 @@ def shoot_all(out: Path, size: tuple[int, int], data: Path) -> list[Path]:
             glyph_step()
             r.advance(1.0)
             shot(f"08-glyph-{name}")
+            if name in ("not-delivered", "coming"):
+                r.app.open_facilitator()
+                r.advance(0.5)
+                shot(f"08-glyph-{name}-facilitator")
+                r.app.close_facilitator()
         r.app.open_facilitator()
         r.advance(0.5)
         shot("09-facilitator")

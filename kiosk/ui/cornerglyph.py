@@ -1,8 +1,8 @@
 """The facilitator's corner glyph: the help-call state in shapes adults learn, nothing a child reads as alarm.
 
 quiet          a faint thin ring
-sending        a soft blue ring with one dot on its rim (the call is on its way)
-delivered      a soft blue ring with a dot at its centre (the hub has it)
+sending        a soft blue ring with a small dot inside (the call is on its way)
+delivered      a soft blue ring almost filled (the hub has it)
 coming         a soft green filled disc (staff acknowledged: help is coming)
 not_delivered  an ochre diamond with a bar, and the words "not sent" (offline: get help another way)
 button_fault   a broken lilac ring and the word "button" (the help button is unplugged or silent)
@@ -63,11 +63,11 @@ class HelpGlyph(HoldBehavior, Widget):
                 Line(circle=(cx, cy, r), width=max(1.0, w * 0.8))
             elif glyph is Glyph.SENDING:
                 SmoothLine(circle=(cx, cy, r), width=w)
-                d = r * 0.42
-                SmoothEllipse(pos=(cx - d / 2, cy + r - d / 2), size=(d, d))
+                d = r * 0.55
+                SmoothEllipse(pos=(cx - d / 2, cy - d / 2), size=(d, d))
             elif glyph is Glyph.DELIVERED:
                 SmoothLine(circle=(cx, cy, r), width=w)
-                d = r * 0.8
+                d = r * 1.25
                 SmoothEllipse(pos=(cx - d / 2, cy - d / 2), size=(d, d))
             elif glyph is Glyph.COMING:
                 SmoothEllipse(pos=(cx - r, cy - r), size=(2 * r, 2 * r))

@@ -72,8 +72,9 @@ class SettingsCard(ModalView):
         self.app.change_settings(breaths_per_minute=float(value))
         self._show()
 
-    def toggle_minutes(self) -> None:
-        self.app.change_settings(show_minutes=not self.app.show_minutes)
+    def set_minutes(self, shown: bool) -> None:
+        if shown != self.app.show_minutes:
+            self.app.change_settings(show_minutes=shown)
 
     def export(self) -> None:
         try:
