@@ -13,6 +13,7 @@ import os
 import signal
 import sys
 import tempfile
+import threading
 from pathlib import Path
 from typing import Mapping
 
@@ -102,6 +103,15 @@ def run_kiosk(config: Config, simulate_button: bool = False) -> int:
         return 2
     prepare_kivy(kivy_home(config))
     windowed = not config.display.fullscreen
+    stopping = threading.Event()
+    apps: list = []
+
+    def on_sigterm(*_args) -> None:
+        stopping.set()
+        for running in apps:
+            running.request_stop()
+
+    previous = signal.signal(signal.SIGTERM, on_sigterm)
 
     from kiosk.station import Station
 
@@ -120,13 +130,13 @@ def run_kiosk(config: Config, simulate_button: bool = False) -> int:
         from kiosk.ui.app import KioskApp
 
         app = KioskApp(station, help_key=simulate_button)
-        previous = signal.signal(signal.SIGTERM, lambda *_: app.request_stop())
-        try:
+        apps.append(app)
+        app.bind(on_start=lambda *_: stopping.is_set() and app.request_stop())
+        if not stopping.is_set():
             app.run()
-        finally:
-            signal.signal(signal.SIGTERM, previous)
         return 0
     finally:
+        signal.signal(signal.SIGTERM, previous)
         station.stop()
 
 

@@ -7,6 +7,7 @@ WAV files assets/make_chimes.py synthesises.
 from __future__ import annotations
 
 import logging
+import sys
 from pathlib import Path
 from typing import Protocol
 
@@ -14,7 +15,8 @@ from kiosk.config import CHIME_FLOOR
 
 log = logging.getLogger(__name__)
 
-CHIME_DIRS = (Path(__file__).resolve().parents[2] / "assets" / "chimes",
+CHIME_DIRS = (Path(__file__).resolve().parents[2] / "assets" / "chimes",      # a checkout / editable install
+              Path(sys.prefix) / "share" / "room-kiosk" / "chimes",          # an installed wheel
               Path(__file__).resolve().parent / "assets" / "chimes")
 SOUNDLESS_PROFILES = ("silent", "still")
 
