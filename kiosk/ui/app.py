@@ -296,8 +296,14 @@ class KioskApp(App):
     def _show_time(self, scr: PhaseScreen, view: RoomView, t: float) -> None:
         n, unit = minutes_left(view.remaining) if self.show_minutes else ("", "")
         scr.minutes, scr.minutes_unit = n, unit
+        if view.invites_closing and not scr.inviting:
+            scr.invitation = INVITATION
+            scr.invitation_opacity = 0.0
+            self.pacer.add(Fade(lambda v: setattr(scr, "invitation_opacity", v), t, PRESENCE_SECONDS,
+                                PRESENCE_STEPS))
+        elif not view.invites_closing:
+            scr.invitation, scr.invitation_opacity = "", 0.0
         scr.inviting = view.invites_closing
-        scr.invitation = INVITATION if view.invites_closing else ""
         remaining = view.remaining
         planned_end = None if remaining is None else round(self.room.clock.now() + remaining, 3)
         key = (view.phase, planned_end)

@@ -43,6 +43,7 @@ class BreathingShape(Widget):
     halo_colour = ColorProperty((1, 1, 1, 0.15))
     breaths_per_minute = NumericProperty(6.0)
     moving = BooleanProperty(True)
+    px_step = NumericProperty(HALO_PX_PER_STEP)  # scaled with the window: the same visual step at any resolution
     tolerance = 0.04
 
     def __init__(self, **kwargs) -> None:
@@ -68,7 +69,7 @@ class BreathingShape(Widget):
 
     def levels(self) -> int:
         halo_range = 0.22 * self.radius
-        return max(6, round(halo_range / HALO_PX_PER_STEP))
+        return max(6, round(halo_range / max(0.5, self.px_step)))
 
     def _recolour(self, *_) -> None:
         self._core_c.rgba = self.colour
@@ -120,8 +121,8 @@ class ProgressArc(Widget):
     colour = ColorProperty((1, 1, 1, 0.7))
     track_colour = ColorProperty((1, 1, 1, 0.1))
     line_width = NumericProperty(2.0)
+    px_step = NumericProperty(1.5)
     tolerance = 2.5
-    PX_PER_STEP = 1.5
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -142,7 +143,7 @@ class ProgressArc(Widget):
         return max(1.0, min(self.width, self.height) / 2.0 - self.line_width)
 
     def levels(self) -> int:
-        return max(24, int(2 * math.pi * self.radius / self.PX_PER_STEP))
+        return max(24, int(2 * math.pi * self.radius / max(0.5, self.px_step)))
 
     def follow(self, progress: float, rate: float, t: float) -> None:
         """progress now, and its growth per second (0 when time is up or paused)."""

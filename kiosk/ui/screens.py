@@ -45,6 +45,7 @@ class PhaseScreen(KioskScreen):
     invitation = StringProperty("")
     hold_text = StringProperty("")
     inviting = BooleanProperty(False)
+    invitation_opacity = NumericProperty(0.0)
 
 
 class OpeningScreen(PhaseScreen):
