@@ -36,6 +36,7 @@ from kiosk.ui.drift import (CUE_DRIFT_SECONDS, PHASE_DRIFT_SECONDS, PRESENCE_SEC
 from kiosk.ui.pacer import Pacer, Schedule
 from kiosk.ui.palette import next_phase_palette, palette_for
 from kiosk.ui.screens import SCREEN_FOR_PHASE, PhaseScreen, PlanChoice, Stage
+from kiosk.ui.settings import SETTINGS_CHANGED, remembered_settings
 from kiosk.ui.status import minutes_left
 from kiosk.ui.window import BASE_SIZE
 
@@ -44,7 +45,6 @@ log = logging.getLogger(__name__)
 KV_DIR = Path(__file__).resolve().parent / "kv"
 KV_FILES = ("stage", "welcome", "phase", "opening", "holding", "closing", "thankyou",
             "facilitator", "pinpad", "settings")
-SETTINGS_CHANGED = "settings.changed"
 INVITATION = "Our planned time is over. When you are ready, hold to close."
 TITLES = {Phase.OPENING: "Opening", Phase.HOLDING: "Holding", Phase.CLOSING: "Closing"}
 KEY_ESCAPE, KEY_F1 = 27, 282
@@ -57,7 +57,7 @@ def load_kv() -> None:
     global _kv_loaded
     if _kv_loaded:
         return
-    from kiosk.ui import facilitator, pinpad, settings  # noqa: F401
+    from kiosk.ui import facilitator, pinpad  # noqa: F401
     for name in KV_FILES:
         Builder.load_file(str(KV_DIR / f"{name}.kv"))
     _kv_loaded = True
@@ -122,7 +122,8 @@ class KioskApp(App):
         self.breaths_per_minute, self.chime_volume = d.breaths_per_minute, d.chime_volume
         self.room_name = station.config.room
         self.plans = [p.name for p in station.config.plans]
-        self._restore_settings()
+        for key, value in remembered_settings(self.room.journal).items():
+            setattr(self, key, value)
         self.drift = PaletteDrift(self, palette_for(Phase.WELCOME, self.profile))
 
     # --- building ----------------------------------------------------------------
@@ -383,20 +384,3 @@ class KioskApp(App):
             self.pacer.add(self.breath)
             self.pacer.wake()
         self.refresh()
-
-    def _restore_settings(self) -> None:
-        """The facilitator's last choices survive a restart (they are in the journal)."""
-        try:
-            last = self.room.journal.records(kinds=[SETTINGS_CHANGED], newest_first=True, limit=20)
-        except Exception:
-            log.exception("could not read earlier settings; using the config's")
-            return
-        seen: set[str] = set()
-        for record in last:
-            for key in ("profile", "show_minutes", "breaths_per_minute", "chime_volume"):
-                if key in record.payload and key not in seen:
-                    seen.add(key)
-                    value = record.payload[key]
-                    if key == "profile" and value not in PROFILES:
-                        continue
-                    setattr(self, key, value)

@@ -13,7 +13,6 @@ from kivy.app import App
 from kivy.graphics import Color, Line, SmoothEllipse, SmoothLine
 from kivy.properties import BooleanProperty, ColorProperty, NumericProperty, StringProperty
 from kivy.uix.floatlayout import FloatLayout
-from kivy.uix.widget import Widget
 
 log = logging.getLogger(__name__)
 
@@ -147,11 +146,3 @@ class HoldControl(HoldBehavior, FloatLayout):
         self._ring_c.rgba = (c[0], c[1], c[2], c[3] if self.filled > 0 else 0.0)
         self._ring.width = self.ring_width
         self._ring.circle = (cx, cy, ring_r, 0, max(0.01, 360.0 * self.filled))
-
-
-class HoldButton(HoldBehavior, Widget):
-    """A plain rectangular button in the facilitator layer that also needs a hold (end, closing now)."""
-
-    def __init__(self, **kwargs) -> None:
-        self._hold_init()
-        super().__init__(**kwargs)

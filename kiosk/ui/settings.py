@@ -14,10 +14,12 @@ from kivy.app import App
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.modalview import ModalView
 
-from kiosk.config import CHIME_FLOOR
+from kiosk.config import CHIME_FLOOR, PROFILES
 
 log = logging.getLogger(__name__)
 
+SETTINGS_CHANGED = "settings.changed"
+REMEMBERED = ("profile", "show_minutes", "breaths_per_minute", "chime_volume")
 VOLUME_STEPS = ((CHIME_FLOOR, "whisper"), (0.15, "quiet"), (0.25, "soft"), (0.35, "gentle"),
                 (0.5, "medium"), (0.7, "clear"), (1.0, "full"))
 PACE_RANGE = (3, 10)
@@ -31,6 +33,18 @@ def next_volume(volume: float, direction: int) -> float:
     levels = [v for v, _ in VOLUME_STEPS]
     here = min(range(len(levels)), key=lambda i: abs(levels[i] - volume))
     return levels[max(0, min(len(levels) - 1, here + direction))]
+
+
+def remembered_settings(journal) -> dict:
+    """The facilitator's last choices, from the journal, so they survive a restart."""
+    out: dict = {}
+    for record in journal.records(kinds=[SETTINGS_CHANGED], newest_first=True, limit=50):
+        for key in REMEMBERED:
+            if key in record.payload and key not in out:
+                out[key] = record.payload[key]
+    if out.get("profile") not in PROFILES:
+        out.pop("profile", None)
+    return out
 
 
 def export_available() -> bool:

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from kivy.core.window import Window
-from kivy.uix.modalview import ModalView
 
 from kiosk.session import facts as F
 from kiosk.ui.app import KEY_ESCAPE, KEY_F1
-from kiosk.ui.facilitator import SoftButton
 from kiosk.ui.pinpad import PinPad
 from kiosk.ui.settings import SettingsCard
 from tests.ui.conftest import kinds
