@@ -56,6 +56,8 @@ class HoldBehavior:
 
     def on_touch_move(self, touch):
         if touch.grab_current is self:
+            if touch is self._touch and not self.collide_point(*touch.pos):
+                self._release()  # sliding off is letting go
             return True
         return super().on_touch_move(touch)
 
@@ -63,8 +65,8 @@ class HoldBehavior:
         if touch.grab_current is not self:
             return super().on_touch_up(touch)
         touch.ungrab(self)
-        if self._touch is touch:
-            done = self.holding and self._app.now() - self._started >= self.hold_seconds
+        if self._touch is touch or self._touch is None:
+            done = self._touch is touch and self.holding and self._app.now() - self._started >= self.hold_seconds
             self._release()
             if done:
                 self.dispatch("on_hold")

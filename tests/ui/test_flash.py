@@ -57,3 +57,16 @@ def test_the_checker_sees_a_flash():
     gentle = [0.1 + 0.3 * i / 39 for i in range(40)]
     assert flashes_per_second(times, gentle) == 0
     assert fastest_change(times, gentle) < FLASH_DELTA
+
+
+def test_the_shape_arrives_and_leaves_without_a_flash(rehearse):
+    r = rehearse()
+    r.advance(2)
+    r.hold(r.widget("hold"))                 # welcome -> opening: the bright shape fades in
+    times, frames = sample(r, 5.0)
+    assert check_calm(times, frames) > 0.05, "the shape should have appeared"
+    r.app.end_session()                      # -> thank-you, then welcome: it rests, then fades out
+    assert r.until(lambda: r.app.view.phase is Phase.WELCOME, limit=60, step=0.5)
+    times, frames = sample(r, 5.0)
+    check_calm(times, frames)
+    assert r.app.presence == 0.0

@@ -29,6 +29,10 @@ def test_whole_session_by_touch(rehearse):
     # a tap, and a hold let go too early, start nothing
     r.tap(r.widget("hold"))
     r.hold(r.widget("hold"), seconds=1.0)
+    touch = r.press(r.widget("hold"))        # a finger that slides off the control lets go
+    touch.touch_move(20, 20)
+    r.advance(2)
+    r.release(touch)
     r.advance(2)
     assert r.screen.name == "welcome"
     assert kinds(station, F.SESSION_STARTED) == []
