@@ -51,3 +51,23 @@ def test_parse_retry_after_seconds_date_and_garbage():
     assert parse_retry_after("soon", now) is None
     assert parse_retry_after(None, now) is None
     assert parse_retry_after("-5", now) == 0.0
+
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+
+@given(base=st.floats(0.01, 5), factor=st.floats(1, 100), failures=st.integers(0, 80),
+       retry_after=st.none() | st.floats(0, 1000), seed=st.integers(0, 2**32))
+def test_every_delay_is_jittered_under_the_ceiling_and_never_before_retry_after(base, factor, failures,
+                                                                               retry_after, seed):
+    cap = base * factor
+    backoff = Backoff(base=base, cap=cap, uniform=random.Random(seed).uniform)
+    for _ in range(failures):
+        backoff.next_delay()
+    ceiling = min(cap, base * 2 ** failures)
+    delay = backoff.next_delay(retry_after)
+    if retry_after is None:
+        assert 0.0 <= delay <= ceiling
+    else:
+        assert delay >= min(retry_after, cap * 10)
+        assert delay <= max(ceiling, min(retry_after, cap * 10))
