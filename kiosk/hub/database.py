@@ -120,7 +120,23 @@ def open_hub_database(data_dir: Path | str, database: str | None = None,
     return hub
 
 
+def _current_version(hub: HubDatabase) -> int | None:
+    """The schema version without touching DDL: every CLI call and hub start opens the database,
+    and CREATE ... IF NOT EXISTS under live upload traffic on PostgreSQL can deadlock."""
+    Setting = hub.models.Setting
+    if not hub.db.table_exists(Setting._meta.table_name):
+        return None
+    row = Setting.get_or_none(Setting.key == "schema_version")
+    return int(row.value) if row else None
+
+
 def migrate(hub: HubDatabase) -> None:
+    found = _current_version(hub)
+    if found == SCHEMA_VERSION:
+        return
+    if found is not None and found > SCHEMA_VERSION:
+        raise HubDatabaseError(f"the hub database has schema version {found}, this hub knows up to "
+                               f"{SCHEMA_VERSION}: upgrade room-kiosk on this machine")
     with hub.write():
         if hub.is_postgres:
             hub.db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
