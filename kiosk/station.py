@@ -36,6 +36,7 @@ class Station:
         self.simulate_button = simulate_button
         self.services: list[Service] = []
         self.simulated_button_path: str | None = None
+        self.sync: Service | None = None
         self.watchdog = Watchdog()
         self._last_alive = float("-inf")
 
@@ -62,7 +63,8 @@ class Station:
         if self.config.hub.url:
             from kiosk.sync.worker import SyncWorker
 
-            self.services.append(SyncWorker(self.config.hub, self.room, self.clock))
+            self.sync = SyncWorker(self.config.hub, self.room, self.clock)
+            self.services.append(self.sync)
         for service in self.services:
             service.start()
         self.watchdog.ready()

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Iterable
+from typing import Any, Iterable
 
 from peewee import JOIN, fn
 
+from kiosk.clock import iso_utc
+from kiosk.session import facts as F
 from kiosk.session.record import EventRecord
 from kiosk.store.journal import Journal, row_to_record
 
@@ -26,14 +28,56 @@ class OutboxCounts:
     rejected: int
 
 
-def pending(journal: Journal, limit: int = 500, kinds: Iterable[str] | None = None) -> list[EventRecord]:
-    """Unconfirmed, unrejected events in sequence order."""
+@dataclass(frozen=True)
+class Outgoing:
+    """A waiting event already in wire form (the JSON text of EventRecord.to_wire())."""
+
+    uuid: str
+    seq: int
+    kind: str
+    text: str
+    call_id: str | None = None
+
+
+def _waiting(journal: Journal, *columns: Any, after_seq: int = 0, kinds: Iterable[str] | None = None):
+    """The one definition of waiting: no answer from the hub yet, in sequence order."""
     E, M = journal.models.Event, journal.models.SyncMark
-    q = (E.select().join(M, JOIN.LEFT_OUTER, on=(M.event == E.id))
-         .where(M.event.is_null()).order_by(E.seq).limit(limit))
+    q = (E.select(*columns).join(M, JOIN.LEFT_OUTER, on=(M.event == E.id))
+         .where(M.event.is_null() & (E.seq > after_seq)))
     if kinds is not None:
         q = q.where(E.kind.in_(list(kinds)))
-    return [row_to_record(r) for r in q]
+    return q.order_by(E.seq)
+
+
+def pending(journal: Journal, limit: int = 500, kinds: Iterable[str] | None = None) -> list[EventRecord]:
+    """Unconfirmed, unrejected events in sequence order."""
+    return [row_to_record(r) for r in _waiting(journal, journal.models.Event, kinds=kinds).limit(limit)]
+
+
+def waiting_after(journal: Journal, after_seq: int = 0, limit: int = 500,
+                  kinds: Iterable[str] | None = None) -> list[Outgoing]:
+    """Waiting events with seq > after_seq, ready to send.
+
+    Fast path for uploads: plain tuples, and the stored payload text (already
+    compact JSON) spliced into the envelope, so a 10,000-event backlog is not
+    parsed and encoded again. after_seq lets the uploader read the next batch
+    while the marks of the previous one are still being written.
+    """
+    E = journal.models.Event
+    q = _waiting(journal, E.uuid, E.seq, E.device_id, E.wall, E.mono, E.boot_id, E.clock_trusted,
+                 E.session_id, E.kind, E.payload, after_seq=after_seq, kinds=kinds)
+    out = []
+    for uuid, seq, device_id, wall, mono, boot_id, trusted, session_id, kind, payload in q.limit(limit).tuples():
+        envelope = json.dumps({"uuid": uuid, "seq": seq, "device_id": device_id, "wall": iso_utc(wall),
+                               "mono": mono, "boot_id": boot_id, "clock_trusted": bool(trusted),
+                               "session_id": session_id, "kind": kind}, separators=(",", ":"),
+                              ensure_ascii=False)
+        text = envelope[:-1] + ',"payload":' + (payload or "{}") + "}"
+        call_id = None
+        if kind == F.HELP_RAISED:
+            call_id = json.loads(payload or "{}").get("call_id")
+        out.append(Outgoing(uuid, seq, kind, text, str(call_id) if call_id else None))
+    return out
 
 
 def mark(journal: Journal, confirmed: Iterable[str], rejected: dict[str, str], now: float):

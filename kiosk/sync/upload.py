@@ -19,7 +19,7 @@ from typing import Callable, Iterable, Sequence
 from kiosk.session import facts as F
 from kiosk.store import outbox
 from kiosk.store.journal import Journal
-from kiosk.sync.backlog import Outgoing, waiting_after
+from kiosk.store.outbox import Outgoing, waiting_after
 from kiosk.sync.client import MAX_BYTES, MAX_EVENTS, BatchRefused, HubClient, HubUnreachable
 
 log = logging.getLogger(__name__)

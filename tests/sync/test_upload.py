@@ -8,7 +8,7 @@ import pytest
 
 from kiosk.store import outbox
 from kiosk.sync.client import BatchRefused, HubClient, HubUnreachable, TokenRefused
-from kiosk.sync.backlog import waiting_after
+from kiosk.store.outbox import waiting_after
 from kiosk.sync.upload import Uploader
 from tests.sync.conftest import append_many
 from tests.sync.stubhub import POISON
