@@ -1,6 +1,6 @@
 """The running kiosk without its screen: journal, room, and the threads around them.
 
-The button link, the sync worker and the Wi-Fi download page each run in
+The button link (or the simulated button) and the sync worker each run in
 their own thread, reach the session only through the Room, and stop
 cleanly. The UI builds a Station, starts it, and stops it on exit.
 """
