@@ -38,7 +38,7 @@ from kiosk.ui.palette import next_phase_palette, palette_for
 from kiosk.ui.screens import SCREEN_FOR_PHASE, PhaseScreen, PlanChoice, Stage
 from kiosk.ui.settings import SETTINGS_CHANGED, remembered_settings
 from kiosk.ui.status import minutes_left
-from kiosk.ui.window import BASE_SIZE
+from kiosk.ui.window import BASE_SIZE, cover_the_screen
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +141,8 @@ class KioskApp(App):
         return self.root
 
     def on_start(self) -> None:
+        if self.kiosk_mode and self.kiosk_config.display.fullscreen:
+            cover_the_screen(Window, later=Clock.schedule_once)
         if self.drive_clock:
             self._ticker = Clock.schedule_interval(lambda _dt: self.pulse(), 1.0)
 

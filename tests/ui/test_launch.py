@@ -102,3 +102,39 @@ def test_kiosk_run_simulated_button_over_a_pty_then_sigterm(tmp_path):
             proc.wait()
     assert not (tmp_path / ".kivy").exists()
     assert (data / "kivy").is_dir()
+
+
+def free_display() -> int:
+    for n in range(90, 140):
+        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
+            return n
+    raise AssertionError("no free X display number")
+
+
+def test_full_screen_without_a_window_manager_covers_the_screen(tmp_path):
+    from tests.needs import need_tool
+
+    xvfb = need_tool("Xvfb", "xvfb")
+    xwininfo = need_tool("xwininfo", "x11-utils")
+    n = free_display()
+    server = subprocess.Popen([xvfb, f":{n}", "-screen", "0", "1024x600x24", "-nolisten", "tcp"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    kiosk = None
+    try:
+        wait_for(lambda: Path(f"/tmp/.X11-unix/X{n}").exists(), 20, "Xvfb")
+        env = clean_env(DISPLAY=f":{n}", SDL_AUDIODRIVER="dummy", HOME=str(tmp_path))
+        kiosk = subprocess.Popen(KIOSK + ["run", "--data", str(tmp_path / "data")], cwd=ROOT, env=env,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+        def geometry() -> str | None:
+            tree = subprocess.run([xwininfo, "-root", "-tree"], env=env, capture_output=True, text=True).stdout
+            line = next((ln for ln in tree.splitlines() if '"Room kiosk"' in ln), None)
+            return line if line and "1024x600+0+0" in line else None
+        assert wait_for(geometry, 30, "the kiosk window covering the 1024x600 screen")
+        kiosk.send_signal(signal.SIGTERM)
+        assert kiosk.wait(timeout=30) == 0
+    finally:
+        for proc in (kiosk, server):
+            if proc is not None and proc.poll() is None:
+                proc.kill()
+                proc.wait()
