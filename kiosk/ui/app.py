@@ -257,6 +257,12 @@ class KioskApp(App):
     def progress_arc(self):
         return self.root.ids.arc
 
+    def _keep_breath_phase(self, breaths_per_minute: float) -> None:
+        """A new pace continues the breath from where it is, without a jump."""
+        t, shape = self.now(), self.breath
+        u = ((t - shape.epoch) / shape.period) % 1.0
+        shape.epoch = t - u * 60.0 / max(0.5, breaths_per_minute)
+
     def _settle_presence(self, phase: Phase, t: float, at_once: bool = False) -> None:
         """The shape appears slowly as a session opens, rests on thank-you, and fades slowly after."""
         in_session = phase in (Phase.OPENING, Phase.HOLDING, Phase.CLOSING)
@@ -355,7 +361,7 @@ class KioskApp(App):
         self.room.end_session()
 
     def resolve_help(self) -> None:
-        self.room.change_help("help.resolved", by="kiosk")
+        self.room.change_help(F.HELP_RESOLVED, by="kiosk")
 
     def open_facilitator(self) -> None:
         from kiosk.ui.facilitator import FacilitatorPanel
@@ -376,9 +382,11 @@ class KioskApp(App):
 
     def change_settings(self, **changes) -> None:
         """profile, show_minutes, breaths_per_minute, chime_volume: shown at once and journalled."""
+        if "profile" in changes and changes["profile"] not in PROFILES:
+            raise ValueError(f"unknown sensory profile {changes['profile']!r}; one of {', '.join(PROFILES)}")
+        if "breaths_per_minute" in changes:
+            self._keep_breath_phase(changes["breaths_per_minute"])
         for key, value in changes.items():
-            if key == "profile" and value not in PROFILES:
-                raise ValueError(f"unknown sensory profile {value!r}; one of {', '.join(PROFILES)}")
             setattr(self, key, value)
         self.room.note(SETTINGS_CHANGED, {**changes, "by": "facilitator"})
         if "profile" in changes or "breaths_per_minute" in changes:

@@ -83,3 +83,15 @@ def test_palettes_are_calm_readable_and_never_alarm_red():
     calm_bgs = [relative_luminance(*p.bg[:3]) for p in CALM.values()]
     assert max(calm_bgs) < 0.05, "calm backgrounds stay dim in a therapy room"
     assert CALM[Phase.HOLDING] != CALM[Phase.CLOSING]
+
+
+def test_kivy_chime_plays_through_sdl_audio(rehearse):
+    from kiosk.ui.chime import KivyChime
+
+    chime = KivyChime()
+    chime.play("cue", 0.01)
+    sound = chime._sounds.get("cue")
+    assert sound is not None, "SDL2 audio could not load assets/chimes/cue.wav"
+    assert sound.volume == 0.05                         # never below the floor
+    assert sound.length > 3.0                           # a long, soft decay
+    sound.stop()

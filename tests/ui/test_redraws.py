@@ -76,3 +76,14 @@ def test_help_key_raises_a_call_when_simulating(rehearse):
     assert r.app.glyph_state == "not_delivered"
     raised = kinds(r.station, F.HELP_RAISED)
     assert len(raised) == 1 and raised[0].payload["source"] == "keyboard"
+
+
+def test_a_new_breathing_pace_continues_the_breath(rehearse):
+    r = rehearse()
+    to_holding(r)
+    r.advance(3.3)
+    shape = r.app.breath
+    before = shape.breath_at(r.t)
+    r.app.change_settings(breaths_per_minute=4.0)
+    assert shape.period == 15.0
+    assert abs(shape.breath_at(r.t) - before) <= 1.0 / shape.levels()
