@@ -28,14 +28,15 @@ from kiosk.session import facts as F
 from kiosk.session.facts import Fact
 from kiosk.session.plan import Phase
 from kiosk.station import Station
-from kiosk.ui import breathing, cornerglyph, holdring  # noqa: F401  (registers widget classes for kv)
+from kiosk.ui import cornerglyph, holdring  # noqa: F401  (registers widget classes for kv)
+from kiosk.ui.breathing import BreathingShape, ProgressArc
 from kiosk.ui.bridge import Bridge
 from kiosk.ui.chime import SOUNDLESS_PROFILES, Chime, KivyChime, audible_volume
 from kiosk.ui.drift import (CUE_DRIFT_SECONDS, PHASE_DRIFT_SECONDS, PRESENCE_SECONDS, PRESENCE_STEPS, Fade,
                              PaletteDrift, SceneChange)
 from kiosk.ui.pacer import Pacer, Schedule
 from kiosk.ui.palette import next_phase_palette, palette_for
-from kiosk.ui.screens import SCREEN_FOR_PHASE, PhaseScreen, PlanChoice, Stage
+from kiosk.ui.screens import SCREEN_FOR_PHASE, KioskScreen, PhaseScreen, PlanChoice, Stage
 from kiosk.ui.settings import SETTINGS_CHANGED, remembered_settings
 from kiosk.ui.status import minutes_left
 from kiosk.ui.window import BASE_SIZE, cover_the_screen
@@ -208,7 +209,7 @@ class KioskApp(App):
 
     # --- showing a view --------------------------------------------------------------
 
-    def screen(self, phase: Phase):
+    def screen(self, phase: Phase) -> KioskScreen:
         return self.screens.get_screen(SCREEN_FOR_PHASE[phase])
 
     def refresh(self) -> None:
@@ -249,12 +250,12 @@ class KioskApp(App):
         self.pacer.add(self._scene_change)
 
     @property
-    def breath(self):
+    def breath(self) -> BreathingShape:
         """The breathing shape widget (the `shape` property is its colour)."""
         return self.root.ids.shape
 
     @property
-    def progress_arc(self):
+    def progress_arc(self) -> ProgressArc:
         return self.root.ids.arc
 
     def _keep_breath_phase(self, breaths_per_minute: float) -> None:

@@ -44,7 +44,7 @@ class HoldBehavior:
             return 3
         return 18
 
-    def on_touch_down(self, touch):
+    def on_touch_down(self, touch) -> bool:
         if not self.enabled or not self.collide_point(*touch.pos) or self._touch is not None:
             return super().on_touch_down(touch)
         touch.grab(self)
@@ -54,14 +54,14 @@ class HoldBehavior:
         self._app.pacer.add(self)
         return True
 
-    def on_touch_move(self, touch):
+    def on_touch_move(self, touch) -> bool:
         if touch.grab_current is self:
             if touch is self._touch and not self.collide_point(*touch.pos):
                 self._release()  # sliding off is letting go
             return True
         return super().on_touch_move(touch)
 
-    def on_touch_up(self, touch):
+    def on_touch_up(self, touch) -> bool:
         if touch.grab_current is not self:
             return super().on_touch_up(touch)
         touch.ungrab(self)

@@ -18,6 +18,8 @@ from kivy.base import EventLoop
 from kivy.core.window import Window
 from kivy.graphics.opengl import GL_RGB, GL_UNSIGNED_BYTE, glReadPixels
 from kivy.tests.common import UnitTestTouch
+from kivy.uix.screenmanager import Screen
+from kivy.uix.widget import Widget
 
 from kiosk.clock import FakeClock
 from kiosk.station import Station
@@ -167,10 +169,10 @@ class Rehearsal:
     # --- finding things ----------------------------------------------------------------------
 
     @property
-    def screen(self):
+    def screen(self) -> Screen:
         return self.app.screens.current_screen
 
-    def widget(self, name: str):
+    def widget(self, name: str) -> Widget:
         """A widget by id on the current screen (hold, shape, arc, ...) or on the stage (glyph)."""
         if name in self.screen.ids:
             return self.screen.ids[name]
