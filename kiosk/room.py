@@ -170,10 +170,17 @@ class Room:
                 return open_id
             fact = raise_call(str(uuid.uuid4()), now, source)
             future = self.journal.append(fact.kind, fact.data, session_id=sid)
-        if wait:
-            future.result(timeout=10)
-        with self._lock:
+            # Known to the room as soon as it is queued: the commit wakes the sync worker, whose
+            # "delivered" may come back before this thread runs again. Told to listeners after
+            # the commit.
             self.help.apply(fact, session_id=sid)
+        if wait:
+            try:
+                future.result(timeout=10)
+            except Exception:
+                with self._lock:
+                    self.help.calls.pop(fact.data["call_id"], None)
+                raise
         self._tell([fact])
         return fact.data["call_id"]
 

@@ -132,3 +132,18 @@ def test_live_room_equals_the_room_rebuilt_from_its_journal_file(tmp_path_factor
     records = journal.records(session_id=sid) if sid else []
     assert rebuild([(r.fact, r.session_id) for r in records]).state.snapshot() == live
     journal.close()
+
+
+def test_delivered_news_racing_the_commit_is_not_lost(tmp_path: Path):
+    """The sync worker is woken by the commit of help.raised and may answer before raise_help returns."""
+    clock = FakeClock()
+    journal, room = open_room(tmp_path / "kiosk.sqlite3", clock)
+    delivered = []
+    journal.on_commit(lambda records: delivered.extend(
+        room.change_help(F.HELP_DELIVERED, r.payload["call_id"]) for r in records if r.kind == F.HELP_RAISED))
+    try:
+        call_id = room.raise_help("button")
+        assert delivered == [True]
+        assert room.help.calls[call_id].state == "delivered"
+    finally:
+        journal.close()
