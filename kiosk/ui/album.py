@@ -5,7 +5,6 @@ Used by kiosk.ui.screenshots (and its test). Assumes Kivy is configured.
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 from kiosk.clock import FakeClock
@@ -100,7 +99,7 @@ def shoot_all(out: Path, size: tuple[int, int], data: Path) -> list[Path]:
     finally:
         r.close()
         station.stop()
-    single = Station(replace(album_config(data / "single", plans=PLANS[:1])), clock=clock)
+    single = Station(album_config(data / "single", plans=PLANS[:1]), clock=clock)
     try:
         with Rehearsal(single, clock, size=size) as r2:
             r2.advance(7.0)
