@@ -83,6 +83,7 @@ class Room:
         if config.button.url:
             self.health.button_detail = "waiting for the button"
         self._lock = threading.RLock()
+        self._committing: set[str] = set()
         self._listeners: list[Listener] = []
         self._plan_name = config.plans[0].name
         self._resume()
@@ -169,20 +170,34 @@ class Room:
                                     session_id=sid)
                 return open_id
             fact = raise_call(str(uuid.uuid4()), now, source)
-            future = self.journal.append(fact.kind, fact.data, session_id=sid)
-            # Known to the room as soon as it is queued: the commit wakes the sync worker, whose
-            # "delivered" may come back before this thread runs again. Told to listeners after
-            # the commit.
+            call_id = fact.data["call_id"]
+            # Known to the room at once (the commit wakes the sync worker, whose "delivered" may
+            # arrive before this thread runs again) but shown only once committed.
             self.help.apply(fact, session_id=sid)
-        if wait:
-            try:
-                future.result(timeout=10)
-            except Exception:
-                with self._lock:
-                    self.help.calls.pop(fact.data["call_id"], None)
-                raise
+            self._committing.add(call_id)
+            future = self.journal.append(fact.kind, fact.data, session_id=sid)
+        if not wait:
+            future.add_done_callback(lambda done: self._raised(fact, done))
+            return call_id
+        try:
+            future.result(timeout=10)
+        finally:
+            self._raised(fact, future)
+        return call_id
+
+    def _raised(self, fact: Fact, done) -> None:
+        """Once help.raised is committed (or failed): show it, or forget it."""
+        call_id = fact.data["call_id"]
+        with self._lock:
+            self._committing.discard(call_id)
+            if done.exception() is not None:
+                self.help.calls.pop(call_id, None)
+                return
         self._tell([fact])
-        return fact.data["call_id"]
+
+    def _shown_call(self) -> HelpCall | None:
+        call = self.help.open_call()
+        return None if call is None or call.call_id in self._committing else call
 
     def change_help(self, kind: str, call_id: str | None = None, by: str | None = None,
                     at: float | None = None) -> bool:
@@ -224,7 +239,7 @@ class Room:
     def glyph(self) -> Glyph:
         with self._lock:
             h = self.health
-            return glyph_for(self.help.open_call(), h.hub_configured, h.hub_reachable,
+            return glyph_for(self._shown_call(), h.hub_configured, h.hub_reachable,
                              h.button_configured and not h.button_ok)
 
     def view(self) -> RoomView:
@@ -246,7 +261,7 @@ class Room:
                 remaining=s.remaining(now) if s.active else None,
                 progress=s.progress(now) if s.active else 0.0,
                 invites_closing=s.invites_closing(now), cues_fired=len(fired), cues_total=len(cues),
-                last_cue=fired[-1] if fired else None, glyph=self.glyph(), help_call=self.help.open_call(),
+                last_cue=fired[-1] if fired else None, glyph=self.glyph(), help_call=self._shown_call(),
                 health=Health(**vars(self.health)), interrupted=bool(s.interruptions) and s.active,
                 session_id=s.session_id,
             )

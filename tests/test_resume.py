@@ -147,3 +147,24 @@ def test_delivered_news_racing_the_commit_is_not_lost(tmp_path: Path):
         assert room.help.calls[call_id].state == "delivered"
     finally:
         journal.close()
+
+
+def test_a_help_call_is_shown_only_once_it_is_committed(tmp_path: Path):
+    import threading
+
+    clock = FakeClock()
+    journal, room = open_room(tmp_path / "kiosk.sqlite3", clock)
+    told = []
+    room.subscribe(lambda facts: told.extend(f.kind for f in facts))
+    gate = threading.Event()
+    journal.write(lambda: gate.wait(10))  # the writer is busy (a slow fsync)
+    try:
+        call_id = room.raise_help("keyboard", wait=False)
+        assert room.view().help_call is None and room.glyph() == "quiet" and told == []
+        assert room.change_help(F.HELP_DELIVERED, call_id)  # news about it is not lost meanwhile
+        gate.set()
+        journal.flush()
+        assert room.view().help_call.call_id == call_id and F.HELP_RAISED in told
+    finally:
+        gate.set()
+        journal.close()

@@ -59,7 +59,8 @@ class HubProcess:
                "--port", str(self.port), "--threads", str(self.threads), *self.extra_args]
         self.proc = subprocess.Popen(cmd, cwd=REPO, env=_env(), stdin=subprocess.DEVNULL,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
-        threading.Thread(target=self._read, args=(self.proc,), daemon=True, name="hub-output").start()
+        self._reader = threading.Thread(target=self._read, args=(self.proc,), daemon=True, name="hub-output")
+        self._reader.start()
         deadline = time.monotonic() + self.start_timeout
         while not self._listening.wait(0.05):
             if self.proc.poll() is not None or time.monotonic() > deadline:
@@ -86,6 +87,7 @@ class HubProcess:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(5)
+        self._close_output()
         return self.proc.returncode
 
     def kill(self) -> None:
@@ -93,6 +95,17 @@ class HubProcess:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGKILL)
             self.proc.wait(10)
+        self._close_output()
+
+    def _close_output(self) -> None:
+        """The reader sees EOF once the hub is gone; then the pipe can be closed, leaving no fd behind."""
+        if self.proc is None or self.proc.stdout is None or self.proc.poll() is None:
+            return
+        reader = getattr(self, "_reader", None)
+        if reader is not None:
+            reader.join(2)
+        if reader is None or not reader.is_alive():
+            self.proc.stdout.close()
 
     def restart(self, *, kill: bool = False) -> "HubProcess":
         if kill:
