@@ -54,7 +54,6 @@ class HubConfig:
     url: str | None = None
     token: str | None = None
     sync_seconds: float = 30.0
-    public_key: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -65,13 +64,6 @@ class PathsConfig:
     @property
     def database(self) -> Path:
         return self.data / "kiosk.sqlite3"
-
-
-@dataclass(frozen=True)
-class WifiConfig:
-    enabled: bool = True
-    host: str = "0.0.0.0"
-    port: int = 8081
 
 
 DEFAULT_PLAN = Plan(name="Session")
@@ -87,7 +79,6 @@ class Config:
     button: ButtonConfig = field(default_factory=ButtonConfig)
     hub: HubConfig = field(default_factory=HubConfig)
     paths: PathsConfig = field(default_factory=PathsConfig)
-    wifi: WifiConfig = field(default_factory=WifiConfig)
     source: Path | None = None
 
     def plan(self, name: str | None) -> Plan:
@@ -177,7 +168,7 @@ def render(config: Config) -> str:
 
     lines = [f"# effective configuration (from {config.source or 'built-in defaults'})",
              f"room = {q(config.room)}", f"timezone = {q(config.timezone)}", f"pin = {q(config.pin)}", ""]
-    for name in ("display", "button", "hub", "paths", "wifi"):
+    for name in ("display", "button", "hub", "paths"):
         section = getattr(config, name)
         lines.append(f"[{name}]")
         for f in fields(section):

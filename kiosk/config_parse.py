@@ -15,7 +15,7 @@ from typing import Any, Callable, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kiosk.config import (BUTTON_MODES, CHIME_FLOOR, MODEM_LINES, PRESS_PATTERNS, PROFILES, ButtonConfig, Config,
-                          ConfigError, DisplayConfig, HubConfig, PathsConfig, WifiConfig)
+                          ConfigError, DisplayConfig, HubConfig, PathsConfig)
 from kiosk.session.plan import DEFAULT_CUE_LEADS, DEFAULT_PROMPTS, Phase, Plan
 
 
@@ -95,7 +95,7 @@ class _Reader:
     # --- sections ---
 
     def config(self, data: Mapping[str, Any], source: Path | None) -> Config:
-        top = ["room", "timezone", "pin", "plans", "display", "button", "hub", "paths", "wifi"]
+        top = ["room", "timezone", "pin", "plans", "display", "button", "hub", "paths"]
         self.unknown("", data, top)
         d = Config()
         room = self.value("", data, "room", d.room, _text(1, 60), "text of 1 to 60 characters")
@@ -124,16 +124,10 @@ class _Reader:
                 "url": (_url, 'an http:// or https:// address such as "http://hub.local:8080", or ""'),
                 "token": (_optional_text, "the room token printed by `kiosk hub add-room`"),
                 "sync_seconds": (_number(1, 3600), "a number of seconds from 1 to 3600"),
-                "public_key": (_path_or_none, "a file path"),
             }),
             paths=self.section(data, "paths", PathsConfig, {
                 "data": (_path, "a folder path"),
                 "usb_mount_root": (_path, "a folder path such as /media"),
-            }),
-            wifi=self.section(data, "wifi", WifiConfig, {
-                "enabled": (_bool, "true or false"),
-                "host": (_text(1, 100), "an address to listen on, such as 0.0.0.0"),
-                "port": (_integer(1024, 65535), "a port number from 1024 to 65535"),
             }),
             source=source,
         )
@@ -289,12 +283,6 @@ def _url(v: Any) -> Any:
 
 def _path(v: Any) -> Path | None:
     return Path(v).expanduser() if isinstance(v, str) and v.strip() else None
-
-
-def _path_or_none(v: Any) -> Any:
-    if isinstance(v, str) and not v.strip():
-        return _NONE
-    return _path(v)
 
 
 class _NoneMarker:

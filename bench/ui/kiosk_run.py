@@ -26,9 +26,6 @@ pin = "8642"
 profile = "calm"
 breaths_per_minute = 6
 
-[wifi]
-enabled = false
-
 [[plans]]
 name = "Bench session"
 opening_minutes = {opening}

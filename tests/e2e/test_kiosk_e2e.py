@@ -36,9 +36,6 @@ CONFIG = """\
 room = "Room 3"
 pin = "8642"
 
-[wifi]
-enabled = false
-
 [[plans]]
 name = "Short session"
 opening_minutes = 0.5
