@@ -150,6 +150,7 @@ class KioskApp(App):
     def on_stop(self) -> None:
         if self._ticker is not None:
             self._ticker.cancel()
+        self.room.unsubscribe(self.bridge)
         Window.unbind(on_flip=self._count_flip, on_draw=self._count_draw, size=self._rescale,
                       on_keyboard=self._on_keyboard, on_request_close=self._on_request_close)
 

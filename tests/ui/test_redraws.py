@@ -7,6 +7,7 @@ tick, as the real event loop would, and Kivy flips only when a canvas changed.
 from __future__ import annotations
 
 import threading
+import time
 
 from kiosk.session.plan import Phase
 from tests.ui.conftest import ui_config
@@ -71,8 +72,11 @@ def test_help_key_raises_a_call_when_simulating(rehearse):
     from tests.ui.conftest import kinds
 
     r = rehearse(help_key=True)
-    r.app._on_keyboard(None, 104, 0, "h", [])
-    r.frame()
+    r.app._on_keyboard(None, 104, 0, "h", [])    # never waits for the commit on the UI thread
+    deadline = time.monotonic() + 10
+    while r.app.glyph_state != "not_delivered" and time.monotonic() < deadline:
+        threading.Event().wait(0.01)              # the commit's news crosses the bridge
+        r.frame()
     assert r.app.glyph_state == "not_delivered"
     raised = kinds(r.station, F.HELP_RAISED)
     assert len(raised) == 1 and raised[0].payload["source"] == "keyboard"
