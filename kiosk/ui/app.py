@@ -191,9 +191,10 @@ class KioskApp(App):
     # --- time and news -------------------------------------------------------------
 
     def pulse(self) -> None:
-        """Let time pass in the room (cues, phase ends) and show the result."""
+        """Let time pass in the room (cues, phase ends) and show the result; tell systemd the screen lives."""
         self.room.tick()
         self.refresh()
+        self.station.heartbeat()
 
     def _on_facts(self, facts: list[Fact]) -> None:
         for fact in facts:
