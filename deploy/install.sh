@@ -17,7 +17,7 @@ done
 echo "== system packages"
 apt-get update
 apt-get install -y --no-install-recommends python3 python3-venv python3-dev xserver-xorg xinit \
-  x11-xserver-utils libgl1-mesa-dri libegl1 avahi-daemon
+  x11-xserver-utils libgl1-mesa-dri libegl1 libmtdev1 avahi-daemon
 
 echo "== the kiosk user"
 id kiosk >/dev/null 2>&1 || useradd --system --create-home --shell /usr/sbin/nologin kiosk

@@ -34,6 +34,9 @@ class WindowSettings:
 
 
 def configure(settings: WindowSettings) -> None:
+    # Kivy set its logger's level from its config on import; follow the kiosk's --verbose instead
+    verbose = logging.getLogger().getEffectiveLevel() <= logging.DEBUG
+    logging.getLogger("kivy").setLevel(logging.DEBUG if verbose else logging.WARNING)
     Config.set("kivy", "exit_on_escape", "0" if settings.kiosk else "1")
     Config.set("kivy", "desktop", "0" if settings.kiosk else "1")
     Config.set("kivy", "keyboard_mode", "system")
