@@ -9,6 +9,8 @@ from pathlib import Path
 
 from kiosk import __version__
 from kiosk.config import Config, ConfigError, load_config, render, with_overrides
+from kiosk.store.database import DatabaseUnavailable
+from kiosk.store.migrations import SchemaTooNew
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +107,9 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except ConfigError as exc:
         print(f"configuration error:\n{exc}", file=sys.stderr)
+        return 2
+    except (DatabaseUnavailable, SchemaTooNew) as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -117,7 +117,7 @@ def run_kiosk(config: Config, simulate_button: bool = False) -> int:
 
     station = Station(config, simulate_button=simulate_button)
     try:
-        _start(station)
+        station.start()
         if simulate_button:
             if station.simulated_button_path:
                 print(f"simulated help button: press H in the window, or: echo HELP > {station.simulated_button_path}",
@@ -139,14 +139,3 @@ def run_kiosk(config: Config, simulate_button: bool = False) -> int:
         signal.signal(signal.SIGTERM, previous)
         station.stop()
 
-
-def _start(station) -> None:
-    """Start the station's services; a simulator that is not built yet leaves the H key working."""
-    try:
-        station.start()
-    except ImportError as exc:
-        if not station.simulate_button:
-            raise
-        log.warning("the simulated button's pseudo-terminal is unavailable (%s); the H key still works", exc)
-        station.simulate_button = False
-        station.start()

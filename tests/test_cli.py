@@ -75,3 +75,11 @@ def test_sessions_lists_plan_phases_and_help_calls(tmp_path):
 def test_sessions_on_a_fresh_kiosk(tmp_path):
     out = kiosk("sessions", "--data", str(tmp_path / "none"))
     assert out.returncode == 0 and "no sessions yet" in out.stdout
+
+
+def test_an_unreadable_database_is_named_not_a_traceback(tmp_path):
+    (tmp_path / "kiosk.sqlite3").write_bytes(b"this is not a database" * 200)
+    out = kiosk("sessions", "--data", str(tmp_path))
+    assert out.returncode == 2
+    assert f"cannot open the kiosk's database {tmp_path / 'kiosk.sqlite3'}" in out.stderr
+    assert "Traceback" not in out.stderr

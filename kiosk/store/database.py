@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from peewee import SqliteDatabase
+from peewee import DatabaseError, SqliteDatabase
 
 from kiosk.store import migrations
 from kiosk.store.models import Models, make_models
@@ -24,11 +24,20 @@ PRAGMAS = {
 }
 
 
+class DatabaseUnavailable(RuntimeError):
+    """The kiosk's database cannot be opened; the message names the file and what to do."""
+
+
 def open_database(path: Path | str) -> tuple[SqliteDatabase, Models]:
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    db = SqliteDatabase(str(path), pragmas=PRAGMAS, check_same_thread=False)
-    db.connect(reuse_if_open=True)
-    models = make_models(db)
-    migrations.migrate(db, models)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = SqliteDatabase(str(path), pragmas=PRAGMAS, check_same_thread=False)
+        db.connect(reuse_if_open=True)
+        models = make_models(db)
+        migrations.migrate(db, models)
+    except (OSError, DatabaseError) as exc:
+        raise DatabaseUnavailable(
+            f"cannot open the kiosk's database {path}: {exc}. Check that the folder exists, is writable "
+            "by this user and the disk is not full; choose another with --data DIR or [paths] data") from exc
     return db, models

@@ -18,7 +18,7 @@ STEPS: list[Callable] = [_v1]
 
 
 class SchemaTooNew(RuntimeError):
-    pass
+    """The data folder was written by a newer kiosk."""
 
 
 def migrate(db: SqliteDatabase, models) -> int:

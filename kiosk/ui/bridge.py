@@ -1,7 +1,7 @@
 """The one bridge from other threads to the UI.
 
 The Room tells its listeners in whichever thread made the change: the button
-link, the sync worker, the Wi-Fi page. Widgets may only be touched on the UI
+link, the sync worker, the journal writer. Widgets may only be touched on the UI
 thread, so every listener call crosses here, as a Clock.schedule_once. Calls
 already on the UI thread are delivered at once, so a hold's effect is drawn in
 the same frame.
