@@ -43,6 +43,7 @@ class FacilitatorPanel(ModalView):
     active = BooleanProperty(False)
     has_call = BooleanProperty(False)
     urgent = BooleanProperty(False)
+    can_sync = BooleanProperty(False)
 
     def __init__(self, **kwargs) -> None:
         kwargs.setdefault("auto_dismiss", True)
@@ -56,6 +57,7 @@ class FacilitatorPanel(ModalView):
         self.sync_text = sync_line(view, app.room.zone)
         self.active = view.phase in (Phase.OPENING, Phase.HOLDING, Phase.CLOSING)
         self.has_call = view.help_call is not None
+        self.can_sync = view.health.hub_configured
         self.urgent = str(view.glyph) in ("not_delivered", "button_fault")
 
     def ask_pin(self) -> None:

@@ -11,6 +11,7 @@ from datetime import datetime, tzinfo
 from kiosk.room import RoomView
 from kiosk.session.glyph import Glyph
 from kiosk.session.plan import Phase
+from kiosk.sync.status import summary
 
 PHASE_NAMES = {Phase.WELCOME: "Not in a session", Phase.OPENING: "Opening", Phase.HOLDING: "Holding",
                Phase.CLOSING: "Closing", Phase.DONE: "Session ended"}
@@ -70,17 +71,7 @@ def button_line(view: RoomView) -> str:
 
 def sync_line(view: RoomView, zone: tzinfo) -> str:
     h = view.health
-    if not h.hub_configured:
-        return f"Sync: no hub configured · {h.sync_waiting} kept on this kiosk"
-    parts = [f"{h.sync_waiting} waiting"]
-    if h.last_sync_at:
-        parts.append(f"last sync {clock_time(h.last_sync_at, zone)}")
-    else:
-        parts.append("not synced yet")
-    if h.hub_reachable is False:
-        parts.append("hub unreachable")
-    if h.sync_rejected:
-        parts.append(f"{h.sync_rejected} refused by the hub")
-    if h.sync_error and h.hub_reachable is False:
-        parts.append(h.sync_error)
-    return "Sync: " + " · ".join(parts)
+    line = summary(h, zone).replace("\n", " · ")
+    if h.hub_configured and h.hub_reachable is False:
+        line += " · hub unreachable"
+    return "Sync: " + line

@@ -115,3 +115,23 @@ def test_window_settings_hide_the_cursor_in_kiosk_mode():
         for k, v in saved.items():
             Config.set("graphics", k, v)
         Config.set("kivy", "exit_on_escape", saved_escape)
+
+
+def test_sync_now_asks_the_sync_worker_only_when_a_hub_is_configured(rehearse):
+    class Worker:
+        asked = 0
+
+        def sync_now(self):
+            Worker.asked += 1
+
+    r = rehearse()
+    r.app.open_facilitator()
+    assert r.app.panel.can_sync is False
+    r.app.close_facilitator()
+    r.station.sync = Worker()
+    r.station.room.update_health(hub_configured=True)
+    r.frame()
+    r.app.open_facilitator()
+    assert r.app.panel.can_sync is True
+    r.tap(button(r.app.panel, "Sync now"))
+    assert Worker.asked == 1
