@@ -81,7 +81,6 @@ def test_cpu_and_pss_are_summed_over_the_whole_process_tree() -> None:
 
 def test_the_flip_probe_counts_a_kivy_apps_frames_on_a_real_x_server(tmp_path: Path) -> None:
     need_tool("Xvfb", "xvfb")
-    pytest.importorskip("kivy")
     app = Path(__file__).resolve().parents[2] / "bench" / "ui" / "minimal_app.py"
     with Xvfb() as x:
         env = x.env()

@@ -47,10 +47,11 @@ def test_kivy_environment_keeps_kivy_out_of_home(tmp_path):
 
 
 def test_run_without_a_display_says_so_and_exits_2(tmp_path):
-    if display_problem({}) is None:
-        pytest.skip("this machine has /dev/dri/card*: a display may be reachable without DISPLAY")
+    no_gpu = str(tmp_path / "no-dri-card*")
+    assert display_problem({}, dri_glob=no_gpu) is not None
     out = subprocess.run(KIOSK + ["run", "--windowed", "--data", str(tmp_path / "data")], cwd=ROOT,
-                         env=clean_env(HOME=str(tmp_path)), capture_output=True, text=True, timeout=60)
+                         env=clean_env(HOME=str(tmp_path), KIOSK_DRI_GLOB=no_gpu), capture_output=True,
+                         text=True, timeout=60)
     assert out.returncode == 2
     assert "no display found" in out.stderr
     assert not (tmp_path / ".kivy").exists()
