@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from urllib.parse import unquote, urlsplit
 
 from flask import (Blueprint, abort, current_app, g, jsonify, redirect, render_template, request, session,
                    url_for)
@@ -163,6 +164,19 @@ def ago(now: float, ts: float | None) -> str:
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("staff.board_page")
+    """A page of this hub to return to after login, never another site.
+
+    Browsers and Werkzeug drop tabs and newlines from a Location, so "/<tab>/evil.example" would become
+    "//evil.example": anything but printable, non-space ASCII is refused outright, and
+    control characters or a second leading slash after percent-decoding too.
+    """
+    home = url_for("staff.board_page")
+    if not target or len(target) > 2000 or not all("!" <= ch <= "~" for ch in target):
+        return home
+    for text in (target, unquote(target)):
+        if "\\" in text or any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
+            return home
+        parts = urlsplit(text)
+        if parts.scheme or parts.netloc or not text.startswith("/") or text.startswith("//"):
+            return home
+    return target

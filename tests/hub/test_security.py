@@ -131,11 +131,27 @@ def test_logout_needs_csrf_and_ends_the_session(staff_client):
     assert staff_client.get("/").status_code == 302
 
 
-def test_login_next_cannot_send_staff_to_another_site(staff_client):
-    page = staff_client.get("/login?next=//evil.example/x").get_data(as_text=True)
+@pytest.mark.parametrize("target", [
+    "//evil.example/x", "/\t/evil.example/x", "/\n/evil.example/x", "/\r\n/evil.example/x",
+    "/%09/evil.example/x", "/%2F/evil.example/x", "/\\evil.example/x", "/\\/evil.example/x",
+    "https://evil.example/x", "http:/evil.example", "javascript:alert(1)", "evil.example/x", " /logs",
+    "/logs\x00", "/\u2028/evil.example",
+])
+def test_login_next_cannot_send_staff_to_another_site(staff_client, target):
+    page = staff_client.get("/login", query_string={"next": target})
+    assert page.status_code == 200
+    assert 'name="next" value="/"' in page.get_data(as_text=True)
     response = staff_client.post("/login", data={"user": "staff", "password": "correct horse",
-                                                 "csrf_token": _csrf(page), "next": "//evil.example/x"})
-    assert response.headers["Location"] == "/"
+                                                 "csrf_token": _csrf(page.get_data(as_text=True)), "next": target})
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+
+
+def test_login_next_returns_to_a_page_of_this_hub(staff_client):
+    target = "/logs/download?room=Room%203&from=2026-11-01&to=2026-11-02"
+    page = staff_client.get("/login", query_string={"next": target}).get_data(as_text=True)
+    response = staff_client.post("/login", data={"user": "staff", "password": "correct horse",
+                                                 "csrf_token": _csrf(page), "next": target})
+    assert response.headers["Location"] == target
 
 
 def test_password_guessing_is_slowed_down(staff_client):
