@@ -126,7 +126,12 @@ def _board() -> dict:
     statuses = rooms.statuses(hub)
 
     def clock(ts: float | None) -> str:
-        return datetime.fromtimestamp(ts, zone).strftime("%H:%M") if ts else ""
+        if not ts:
+            return ""
+        try:
+            return datetime.fromtimestamp(ts, zone).strftime("%H:%M")
+        except (OverflowError, ValueError, OSError):
+            return "?"
 
     waiting_rooms = {c.room_id for c in all_calls if c.state == helpcalls.RAISED}
     coming_rooms = {c.room_id for c in all_calls if c.state == helpcalls.ACKNOWLEDGED}
@@ -151,7 +156,10 @@ def _board() -> dict:
 def ago(now: float, ts: float | None) -> str:
     if ts is None:
         return "never"
-    seconds = max(0, int(now - ts))
+    try:
+        seconds = max(0, int(now - ts))
+    except (OverflowError, ValueError):
+        return "?"
     if seconds < 10:
         return "just now"
     if seconds < 60:

@@ -19,6 +19,7 @@ from kiosk.session.record import EventRecord
 MAX_EVENTS = 1000
 MAX_BODY_BYTES = 4 * 1024 * 1024
 MAX_TEXT = 64
+MAX_EPOCH = 2**32
 
 
 class BadRequest(ValueError):
@@ -155,6 +156,32 @@ def _check_payload(kind: str, payload: Mapping[str, Any]) -> None:
     at = payload.get("at")
     if at is not None and (isinstance(at, bool) or not isinstance(at, (int, float))):
         raise ValueError(f"payload.at must be a number (epoch seconds), got {_show(at)}")
+    for key, value in payload.items():
+        if (key == "at" or key.endswith("_at")) and _is_number(value):
+            _epoch(f"payload.{key}", value)
+    _finite(payload, "payload")
+
+
+def _epoch(name: str, value: float) -> None:
+    """Times are epoch seconds the hub can show: milliseconds or infinity would break every page."""
+    if not math.isfinite(value) or not 0 <= value < MAX_EPOCH:
+        raise ValueError(f"{name} must be epoch seconds from 0 to {MAX_EPOCH} (not milliseconds), "
+                         f"got {_show(value)}")
+
+
+def _finite(value: Any, where: str) -> None:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{where} must be a finite number, got {_show(value)}")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _finite(item, f"{where}.{key}")
+    elif isinstance(value, list):
+        for n, item in enumerate(value):
+            _finite(item, f"{where}[{n}]")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _wall(value: Any) -> None:
@@ -166,6 +193,8 @@ def _wall(value: Any) -> None:
         raise ValueError(f"wall is not an ISO 8601 time: {_show(value)}") from None
     if parsed.utcoffset() != timedelta(0):
         raise ValueError(f"wall must be in UTC (ending in Z or +00:00), got {_show(value)}")
+    if not 0 <= parsed.timestamp() < MAX_EPOCH:
+        raise ValueError(f"wall must be between 1970 and 2106, got {_show(value)}")
 
 
 def _is_int(value: Any) -> bool:
