@@ -67,33 +67,45 @@ def verify_staff(hub: HubDatabase, user: str, password: str) -> bool:
 
 
 class LoginThrottle:
-    """Slows password guessing: after `limit` failures from one address within `window` seconds,
-    that address must wait until the oldest failure ages out. Per hub process."""
+    """Slows password guessing. Per hub process.
 
-    def __init__(self, limit: int = 5, window: float = 300.0, clock: Callable[[], float] = time.monotonic) -> None:
-        self.limit, self.window, self.clock = limit, window, clock
-        self._failures: dict[str, deque[float]] = {}
+    After `limit` failures for one user name from one client address within `window` seconds, that
+    pair waits until the oldest failure ages out; keyed by the pair so one person's typos do not lock
+    out colleagues behind the same proxy or NAT. One address trying many names is capped separately at
+    `address_limit` failures.
+    """
+
+    def __init__(self, limit: int = 5, window: float = 300.0, clock: Callable[[], float] = time.monotonic,
+                 address_limit: int = 50) -> None:
+        self.limit, self.window, self.clock, self.address_limit = limit, window, clock, address_limit
+        self._failures: dict[tuple[str, ...], deque[float]] = {}
         self._lock = threading.Lock()
 
-    def wait_seconds(self, address: str) -> float:
+    def wait_seconds(self, address: str, user: str = "") -> float:
         with self._lock:
-            recent = self._recent(address)
-            if len(recent) < self.limit:
-                return 0.0
-            return max(1.0, recent[0] + self.window - self.clock())
+            wait = 0.0
+            for key, limit in self._keys(address, user):
+                recent = self._recent(key)
+                if len(recent) >= limit:
+                    wait = max(wait, 1.0, recent[-limit] + self.window - self.clock())
+            return wait
 
-    def failed(self, address: str) -> None:
+    def failed(self, address: str, user: str = "") -> None:
         with self._lock:
-            self._recent(address).append(self.clock())
+            for key, _ in self._keys(address, user):
+                self._recent(key).append(self.clock())
             if len(self._failures) > 10_000:
-                self._failures = {a: d for a, d in self._failures.items() if d}
+                self._failures = {k: d for k, d in self._failures.items() if d}
 
-    def succeeded(self, address: str) -> None:
+    def succeeded(self, address: str, user: str = "") -> None:
         with self._lock:
-            self._failures.pop(address, None)
+            self._failures.pop(self._keys(address, user)[0][0], None)
 
-    def _recent(self, address: str) -> deque[float]:
-        recent = self._failures.setdefault(address, deque())
+    def _keys(self, address: str, user: str) -> list[tuple[tuple[str, ...], int]]:
+        return [(("user", address, user.strip().casefold()), self.limit), (("address", address), self.address_limit)]
+
+    def _recent(self, key: tuple[str, ...]) -> deque[float]:
+        recent = self._failures.setdefault(key, deque())
         while recent and recent[0] <= self.clock() - self.window:
             recent.popleft()
         return recent

@@ -35,7 +35,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from kiosk.hub.serve import serve
 
     return serve(args.data or default_data_dir(), args.database, args.host, args.port, args.threads,
-                 timezone=args.timezone, secure_cookies=args.secure_cookies)
+                 timezone=args.timezone, secure_cookies=args.secure_cookies, trusted_proxy=args.trusted_proxy)
 
 
 def cmd_add_room(args: argparse.Namespace) -> int:
@@ -136,6 +136,9 @@ def register(subparsers) -> None:
     serve.add_argument("--timezone", default=None, help="zone for log download dates (default: the system's)")
     serve.add_argument("--secure-cookies", action="store_true",
                        help="mark the staff login cookie Secure (when served behind HTTPS)")
+    serve.add_argument("--trusted-proxy", metavar="ADDR", default=None,
+                       help="the IP address of your reverse proxy (e.g. 127.0.0.1): believe its X-Forwarded-Proto, "
+                            "X-Forwarded-Host and X-Forwarded-For headers (needed behind an HTTPS proxy)")
     serve.set_defaults(func=_run(cmd_serve))
 
     add = sub.add_parser("add-room", help="add a room and print its token (shown once)")

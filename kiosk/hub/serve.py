@@ -15,14 +15,22 @@ from kiosk.hub.database import open_hub_database, redact
 log = logging.getLogger(__name__)
 
 
+PROXY_HEADERS = frozenset({"x-forwarded-proto", "x-forwarded-host", "x-forwarded-for"})
+
+
 def serve(data_dir: Path, database: str | None, host: str, port: int, threads: int,
-          timezone: str | None = None, secure_cookies: bool = False) -> int:
+          timezone: str | None = None, secure_cookies: bool = False, trusted_proxy: str | None = None) -> int:
+    """trusted_proxy: the address of a reverse proxy whose X-Forwarded-Proto/-Host/-For headers waitress
+    believes, so the hub sees the browser's https://host (the staff pages' Origin check) and client address
+    (the login throttle). Those headers from any other peer are dropped."""
     data_dir.mkdir(parents=True, exist_ok=True)
     hub = open_hub_database(data_dir, database, max_connections=threads + 8)
     app = create_app(hub, timezone=timezone, threads=threads, secure_cookies=secure_cookies)
     ctx = app.extensions["kiosk_hub"]
+    proxy = {"trusted_proxy": trusted_proxy, "trusted_proxy_headers": set(PROXY_HEADERS),
+             "clear_untrusted_proxy_headers": True} if trusted_proxy else {}
     server = create_server(app, host=host, port=port, threads=threads, ident="room-kiosk-hub",
-                           max_request_body_size=8 * 1024 * 1024)
+                           max_request_body_size=8 * 1024 * 1024, **proxy)
 
     def _stop(signum, _frame) -> None:
         ctx.stopping.set()
@@ -31,7 +39,8 @@ def serve(data_dir: Path, database: str | None, host: str, port: int, threads: i
     signal.signal(signal.SIGTERM, _stop)
     # The line tests and scripts wait for; with --port 0 it is the only way to learn the port.
     print(f"hub listening on http://{host}:{server.effective_port} (database {redact(hub.url)})", flush=True)
-    log.info("hub serving on %s:%s with %d threads", host, server.effective_port, threads)
+    log.info("hub serving on %s:%s with %d threads%s", host, server.effective_port, threads,
+             f", trusting proxy headers from {trusted_proxy}" if trusted_proxy else "")
     try:
         server.run()
     except (SystemExit, KeyboardInterrupt):

@@ -49,17 +49,18 @@ def login_post():
     user = request.form.get("user", "").strip()
     password = request.form.get("password", "")
     target = _safe_next(request.form.get("next"))
+    # With --trusted-proxy, waitress has already put the client's address (X-Forwarded-For) here.
     throttle, address = _ctx().logins, request.remote_addr or "?"
-    wait = throttle.wait_seconds(address)
+    wait = throttle.wait_seconds(address, user)
     if wait:
         return render_template("login.html", error=f"Too many attempts. Please wait {wait / 60:.0f} min and try "
                                "again.", next=target, user=user), 429, {"Retry-After": str(int(wait))}
     if not user or not verify_staff(hub_db(), user, password):
-        throttle.failed(address)
+        throttle.failed(address, user)
         log.warning("failed staff login for %r from %s", user, address)
         return render_template("login.html", error="That name and password do not match.", next=target,
                                user=user), 401
-    throttle.succeeded(address)
+    throttle.succeeded(address, user)
     session.clear()
     session.permanent = True
     session["staff"] = user

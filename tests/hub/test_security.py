@@ -172,3 +172,15 @@ def test_login_throttle_forgets_old_failures():
     assert throttle.wait_seconds("a") == 60 and throttle.wait_seconds("b") == 0
     now[0] = 61
     assert throttle.wait_seconds("a") == 0
+
+
+def test_login_throttle_is_per_address_and_user_with_a_cap_per_address():
+    from kiosk.hub.auth import LoginThrottle
+
+    throttle = LoginThrottle(limit=2, window=60, clock=lambda: 0.0, address_limit=3)
+    throttle.failed("a", "sam")
+    throttle.failed("a", "Sam ")
+    assert throttle.wait_seconds("a", "sam") == 60
+    assert throttle.wait_seconds("a", "kim") == 0 and throttle.wait_seconds("b", "sam") == 0
+    throttle.failed("a", "kim")
+    assert throttle.wait_seconds("a", "lee") == 60   # one address trying many names

@@ -1,0 +1,60 @@
+"""Behaviour only a real waitress server shows: proxy headers, header encodings."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import requests
+
+from tests.hub.hubproc import start_hub
+
+PROXIED = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "hub.example", "Origin": "https://hub.example"}
+
+
+def _login(session: requests.Session, url: str, headers: dict[str, str], user: str = "staff",
+           password: str = "correct horse") -> requests.Response:
+    page = session.get(f"{url}/login", headers=headers, timeout=10).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    return session.post(f"{url}/login", data={"user": user, "password": password, "csrf_token": token},
+                        headers=headers, allow_redirects=False, timeout=10)
+
+
+@pytest.fixture
+def proxied_hub(tmp_path):
+    with start_hub(tmp_path / "hub", threads=4, extra_args=("--trusted-proxy", "127.0.0.1")) as hub:
+        hub.set_password("staff", "correct horse")
+        hub.set_password("other", "correct horse")
+        yield hub
+
+
+def test_behind_a_trusted_https_proxy_staff_posts_pass(proxied_hub):
+    session = requests.Session()
+    response = _login(session, proxied_hub.url, PROXIED)
+    assert response.status_code == 302, response.text
+    assert response.headers["Location"] in ("/", "https://hub.example/")
+    board = session.get(f"{proxied_hub.url}/", headers=PROXIED, timeout=10)
+    token = re.search(r'name="csrf-token" content="([^"]+)"', board.text).group(1)
+    response = session.post(f"{proxied_hub.url}/name", data={"csrf_token": token},
+                            headers={**PROXIED, "X-Requested-With": "fetch"}, timeout=10)
+    assert response.status_code == 200 and response.json()["ok"]
+
+
+def test_proxy_headers_from_an_untrusted_peer_are_not_believed(tmp_path):
+    with start_hub(tmp_path / "hub", threads=4) as hub:
+        hub.set_password("staff", "correct horse")
+        response = _login(requests.Session(), hub.url, PROXIED)
+        assert response.status_code == 403
+
+
+def test_login_throttle_is_per_client_address_and_user_behind_the_proxy(proxied_hub):
+    url = proxied_hub.url
+
+    def attempt(client: str, user: str = "staff", password: str = "wrong horse") -> int:
+        return _login(requests.Session(), url, {**PROXIED, "X-Forwarded-For": client}, user, password).status_code
+
+    for _ in range(5):
+        assert attempt("10.0.0.1") == 401
+    assert attempt("10.0.0.1", password="correct horse") == 429     # this person, this name: slowed down
+    assert attempt("10.0.0.2", password="correct horse") == 302     # a colleague elsewhere, same name
+    assert attempt("10.0.0.1", user="other", password="correct horse") == 302  # same place, own name
