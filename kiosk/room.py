@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from dataclasses import dataclass, field
+from concurrent.futures import Future
+from dataclasses import dataclass, field, fields
 from typing import Any, Callable
 
 from kiosk.clock import Clock, local_zone, time_of_day_after
@@ -21,7 +22,7 @@ from kiosk.session import facts as F
 from kiosk.session.cues import Cue
 from kiosk.session.facts import Fact
 from kiosk.session.glyph import Glyph, glyph_for
-from kiosk.session.help import HelpCall, HelpCalls, change_call, raise_call
+from kiosk.session.help import HelpCall, HelpCalls, HelpState, change_call, raise_call
 from kiosk.session.machine import Session, TransitionRefused, rebuild
 from kiosk.session.plan import Phase, Plan
 from kiosk.store.journal import Journal
@@ -30,6 +31,10 @@ log = logging.getLogger(__name__)
 
 THANK_YOU_SECONDS = 12.0
 ALIVE_META = "alive_at"
+REPEAT_WITHIN = 600.0          # another press this soon after an unanswered call is the same call
+STALE_CALL_AFTER = 4 * 3600.0  # a call still open this long across a restart is closed as expired
+ABANDONED_AFTER = 3 * 3600.0   # a session down this long is ended, not resumed
+CLOCK_STEP = 2.0               # wall time that moves this much more or less than monotonic time jumped
 Listener = Callable[[list[Fact]], None]
 
 
@@ -46,6 +51,7 @@ class Health:
     sync_rejected: int = 0
     last_sync_at: float | None = None
     sync_error: str = ""
+    journal_ok: bool = True
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,7 @@ class Room:
             self.health.button_detail = "waiting for the button"
         self._lock = threading.RLock()
         self._committing: set[str] = set()
+        self._anchor = (clock.now(), clock.monotonic())
         self._listeners: list[Listener] = []
         self._plan_name = config.plans[0].name
         self._resume()
@@ -140,35 +147,57 @@ class Room:
 
     def _act(self, decide: Callable[[float], list[Fact]]) -> list[Fact]:
         with self._lock:
+            now = self.clock.now()
+            facts = self._check_clock(now)
             try:
-                facts = decide(self.clock.now())
+                facts += decide(now)
             except TransitionRefused as exc:
                 log.info("ignored: %s", exc)
-                return []
             return self._journal(facts)
+
+    def _check_clock(self, now: float) -> list[Fact]:
+        """A running session follows monotonic time: a wall-clock step moves its times along."""
+        mono = self.clock.monotonic()
+        last_wall, last_mono = self._anchor
+        self._anchor = (now, mono)
+        offset = (now - last_wall) - (mono - last_mono)
+        if abs(offset) <= CLOCK_STEP:
+            return []
+        log.warning("the wall clock jumped by %+.0f s; the session's times move with it", offset)
+        return self.session.clock_stepped(offset, now)
 
     def _journal(self, facts: list[Fact]) -> list[Fact]:
         sid = self.session.state.session_id
         for fact in facts:
-            self.journal.append(fact.kind, fact.data, session_id=sid)
+            self.journal.append(fact.kind, fact.data, session_id=sid).add_done_callback(self._check_commit)
         self._tell(facts)
         return facts
 
+    def _check_commit(self, done: Future) -> None:
+        """Runs in the journal writer thread; a failed write is shown, never swallowed."""
+        if done.exception() is not None and self.health.journal_ok:
+            log.error("the journal could not write to %s: %s", self.journal.path, done.exception())
+            self.health.journal_ok = False
+            self._tell([Fact("health.changed", {"journal_ok": False})])
+
     # --- help calls -----------------------------------------------------------
 
-    def raise_help(self, source: str = "button", wait: bool = True) -> str | None:
+    def raise_help(self, source: str = "button", wait: bool = True) -> str:
         """Journal the call first (waiting for the commit when wait), then show it.
 
-        A second press while a call is open is logged as a repeat, not a new call.
+        Another press soon after an unanswered call is logged as a repeat of it. A press after
+        staff answered, or long after, is a new call: the old one is closed as superseded.
         """
         with self._lock:
             now = self.clock.now()
             sid = self.session.state.session_id if self.session.state.active else None
-            if self.help.open_call() is not None:
-                open_id = self.help.open_call().call_id
-                self.journal.append("help.repeated", {"at": now, "call_id": open_id, "source": source},
+            old = self.help.open_call()
+            if old is not None and old.state in (HelpState.RAISED, HelpState.DELIVERED) \
+                    and now - old.raised_at < REPEAT_WITHIN:
+                self.journal.append("help.repeated", {"at": now, "call_id": old.call_id, "source": source},
                                     session_id=sid)
-                return open_id
+                return old.call_id
+            closed = self._change(F.HELP_RESOLVED, old, now, "superseded by a new press") if old else None
             fact = raise_call(str(uuid.uuid4()), now, source)
             call_id = fact.data["call_id"]
             # Known to the room at once (the commit wakes the sync worker, whose "delivered" may
@@ -176,23 +205,24 @@ class Room:
             self.help.apply(fact, session_id=sid)
             self._committing.add(call_id)
             future = self.journal.append(fact.kind, fact.data, session_id=sid)
-        if not wait:
-            future.add_done_callback(lambda done: self._raised(fact, done))
-            return call_id
-        try:
-            future.result(timeout=10)
-        finally:
-            self._raised(fact, future)
+        if closed is not None:
+            self._tell([closed])
+        if wait:
+            try:
+                future.result(timeout=10)
+            except Exception:  # a failed or slow write: _raised says so when it is known
+                pass
+        future.add_done_callback(lambda done: self._raised(fact, done))
         return call_id
 
-    def _raised(self, fact: Fact, done) -> None:
-        """Once help.raised is committed (or failed): show it, or forget it."""
-        call_id = fact.data["call_id"]
+    def _raised(self, fact: Fact, done: Future) -> None:
+        """Once help.raised is committed, show it; if the journal failed, show it as NOT delivered."""
         with self._lock:
-            self._committing.discard(call_id)
-            if done.exception() is not None:
-                self.help.calls.pop(call_id, None)
-                return
+            self._committing.discard(fact.data["call_id"])
+        if done.exception() is not None:
+            log.error("help call %s could not be written to the journal (%s): shown as NOT delivered",
+                      fact.data["call_id"], done.exception())
+            self.health.journal_ok = False
         self._tell([fact])
 
     def _shown_call(self) -> HelpCall | None:
@@ -204,14 +234,18 @@ class Room:
         """delivered / acknowledged / resolved / cancelled; news that does not move the call is dropped."""
         with self._lock:
             call = self.help.calls.get(call_id) if call_id else self.help.open_call()
-            if call is None:
-                return False
-            fact = change_call(kind, call.call_id, at if at is not None else self.clock.now(), by)
-            if self.help.apply(fact, session_id=call.session_id) is None:
-                return False
-            self.journal.append(fact.kind, fact.data, session_id=call.session_id)
+            fact = self._change(kind, call, at if at is not None else self.clock.now(), by) if call else None
+        if fact is None:
+            return False
         self._tell([fact])
         return True
+
+    def _change(self, kind: str, call: HelpCall, at: float, by: str | None) -> Fact | None:
+        fact = change_call(kind, call.call_id, at, by)
+        if self.help.apply(fact, session_id=call.session_id) is None:
+            return None
+        self.journal.append(fact.kind, fact.data, session_id=call.session_id).add_done_callback(self._check_commit)
+        return fact
 
     # --- other adapters' events -------------------------------------------------
 
@@ -225,6 +259,9 @@ class Room:
         return future
 
     def update_health(self, **changes: Any) -> None:
+        unknown = set(changes) - {f.name for f in fields(Health)}
+        if unknown:
+            raise ValueError(f"not fields of Health: {', '.join(sorted(unknown))}")
         with self._lock:
             for key, value in changes.items():
                 setattr(self.health, key, value)
@@ -239,8 +276,8 @@ class Room:
     def glyph(self) -> Glyph:
         with self._lock:
             h = self.health
-            return glyph_for(self._shown_call(), h.hub_configured, h.hub_reachable,
-                             h.button_configured and not h.button_ok)
+            return glyph_for(self._shown_call(), h.hub_configured and h.journal_ok, h.hub_reachable,
+                             h.button_configured and not h.button_ok, now=self.clock.now())
 
     def view(self) -> RoomView:
         with self._lock:
@@ -269,9 +306,11 @@ class Room:
     # --- resume -------------------------------------------------------------------
 
     def _resume(self) -> None:
-        help_records = self.journal.records(kinds=F.HELP_KINDS)
-        for r in help_records:
+        now = self.clock.now()
+        for r in self.journal.records(kinds=F.HELP_KINDS):
             self.help.apply(r.fact, session_id=r.session_id)
+        for call in [c for c in self.help.calls.values() if c.state.open and now - c.raised_at > STALE_CALL_AFTER]:
+            self._change(F.HELP_RESOLVED, call, now, "expired: still open when the kiosk restarted")
         starts = self.journal.records(kinds=[F.SESSION_STARTED], newest_first=True, limit=1)
         if not starts:
             return
@@ -281,12 +320,21 @@ class Room:
         if not self.session.state.active:
             return
         last = self.journal.records(newest_first=True, limit=1)
-        went_down = last[0].wall if last else self.clock.now()
+        went_down = last[0].wall if last else now
         alive = self.journal.get_meta(ALIVE_META)
         if alive:
             went_down = max(went_down, float(alive))
-        now = self.clock.now()
-        log.warning("resuming session %s in its %s phase after %.0f s down", sid, self.session.state.phase,
-                    now - went_down)
-        self._journal(self.session.interrupted(went_down, now))
+        if now < went_down:
+            log.warning("the wall clock is %.0f s behind the last record: resuming session %s where it stopped",
+                        went_down - now, sid)
+            facts = self.session.clock_stepped(now - went_down, now)
+            facts += self.session.interrupted(now, now, length_known=False)
+        elif now - went_down > ABANDONED_AFTER:
+            log.warning("session %s was left %.1f h ago: ended as abandoned", sid, (now - went_down) / 3600)
+            facts = self.session.interrupted(went_down, now) + self.session.end_early(went_down, reason="abandoned")
+        else:
+            log.warning("resuming session %s in its %s phase after %.0f s down", sid, self.session.state.phase,
+                        now - went_down)
+            facts = self.session.interrupted(went_down, now)
+        self._journal(facts)
         self.tick()

@@ -11,6 +11,7 @@ SESSION_EXTENDED = "session.extended"
 CUE_FIRED = "cue.fired"
 SESSION_ENDED = "session.ended"
 SESSION_INTERRUPTED = "session.interrupted"
+CLOCK_STEPPED = "clock.stepped"
 
 HELP_RAISED = "help.raised"
 HELP_DELIVERED = "help.delivered"
@@ -25,7 +26,7 @@ BUTTON_FAULT = "button.fault"
 BUTTON_TEST = "button.test"
 
 SESSION_KINDS = frozenset({SESSION_STARTED, PHASE_CHANGED, SESSION_EXTENDED, CUE_FIRED,
-                           SESSION_ENDED, SESSION_INTERRUPTED})
+                           SESSION_ENDED, SESSION_INTERRUPTED, CLOCK_STEPPED})
 HELP_KINDS = frozenset({HELP_RAISED, HELP_DELIVERED, HELP_ACKNOWLEDGED, HELP_RESOLVED,
                         HELP_CANCELLED})
 

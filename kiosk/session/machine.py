@@ -161,19 +161,30 @@ class Session:
         return self._record([Fact(F.SESSION_EXTENDED, {"at": now, "phase": str(cur.phase),
                                                        "seconds": seconds, "planned_end": new_end})])
 
-    def end_early(self, now: float) -> list[Fact]:
+    def end_early(self, now: float, reason: str = "ended_early") -> list[Fact]:
+        """The facilitator ends the session ("ended_early"), or a resume finds it long abandoned."""
         if not self.state.active:
             raise TransitionRefused("there is no session to end")
-        return self._record([self._enter(Phase.DONE, now, "ended_early"),
-                             Fact(F.SESSION_ENDED, {"at": now, "reason": "ended_early"})])
+        return self._record([self._enter(Phase.DONE, now, reason),
+                             Fact(F.SESSION_ENDED, {"at": now, "reason": reason})])
 
-    def interrupted(self, went_down: float, came_back: float) -> list[Fact]:
+    def interrupted(self, went_down: float, came_back: float, length_known: bool = True) -> list[Fact]:
         """The kiosk was off between these two wall times (after a crash or power cut)."""
         if not self.state.active:
             return []
         return self._record([Fact(F.SESSION_INTERRUPTED, {
             "at": came_back, "from": went_down, "to": came_back,
-            "seconds": max(0.0, came_back - went_down)})])
+            "seconds": max(0.0, came_back - went_down), "length_known": length_known})])
+
+    def clock_stepped(self, offset: float, now: float) -> list[Fact]:
+        """The wall clock jumped by offset seconds (NTP catching up, fake-hwclock after a power cut).
+
+        The running session keeps its durations: its times move with the clock, so a forward
+        step does not end a phase at once and a backward one does not stretch it.
+        """
+        if not self.state.active or offset == 0:
+            return []
+        return self._record([Fact(F.CLOCK_STEPPED, {"at": now, "offset": offset})])
 
     # --- the fold --------------------------------------------------------
 
@@ -203,6 +214,8 @@ class Session:
             s.end_reason = d["reason"]
         elif fact.kind == F.SESSION_INTERRUPTED:
             s.interruptions.append((d["from"], d["to"]))
+        elif fact.kind == F.CLOCK_STEPPED:
+            _shift(s, d["offset"])
 
     def copy(self) -> "Session":
         return Session(copy.deepcopy(self.state))
@@ -245,6 +258,18 @@ class Session:
             planned_end = None
         return Fact(F.PHASE_CHANGED, {"at": at, "from": str(s.phase), "to": str(phase),
                                       "reason": reason, "planned_end": planned_end})
+
+
+def _shift(s: SessionState, offset: float) -> None:
+    """Move the session's times with a stepped clock; the hard end is a time of day and stays."""
+    s.started_at = s.started_at + offset if s.started_at is not None else None
+    for p in s.phases:
+        p.planned_start += offset
+        p.actual_start += offset
+        p.planned_end = p.planned_end + offset if p.planned_end is not None else None
+        p.target_end = p.target_end + offset if p.target_end is not None else None
+        p.actual_end = p.actual_end + offset if p.actual_end is not None else None
+    s.fired = {(phase, lead, at + offset) for phase, lead, at in s.fired}
 
 
 def rebuild(records: list[tuple[Fact, str | None]]) -> Session:

@@ -24,7 +24,7 @@ def plans(draw, hard_end: bool | None = None) -> Plan:
     )
 
 
-ACTIONS = ("begin", "continue", "closing", "extend", "end", "tick")
+ACTIONS = ("begin", "continue", "closing", "extend", "end", "tick", "step")
 
 actions = st.lists(
     st.tuples(st.sampled_from(ACTIONS), st.floats(min_value=0, max_value=2400, allow_nan=False)),

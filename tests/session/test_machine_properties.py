@@ -22,7 +22,7 @@ def drive(session: Session, plan, steps, hard_end_at=None, start=START):
     log = []
     sid_counter = 0
     for action, delay in steps:
-        now += delay
+        now += 0.0 if action == "step" else delay
         if session.state.active:
             log.extend((f, session.state.session_id) for f in session.advance(now))
         try:
@@ -37,6 +37,10 @@ def drive(session: Session, plan, steps, hard_end_at=None, start=START):
                 facts = session.extend(now)
             elif action == "end":
                 facts = session.end_early(now)
+            elif action == "step":  # the wall clock jumps by up to 20 minutes either way
+                offset = delay - 1200.0
+                now += offset
+                facts = session.clock_stepped(offset, now)
             else:
                 facts = []
         except TransitionRefused:
