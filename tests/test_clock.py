@@ -37,11 +37,21 @@ def test_iso_round_trip_keeps_milliseconds(ts):
 
 def test_unknown_synchronisation_is_not_trusted(monkeypatch, tmp_path):
     monkeypatch.setattr(clockmod, "_SYNC_FLAG", tmp_path / "absent")
-    monkeypatch.setenv("PATH", str(tmp_path))  # no timedatectl
+    monkeypatch.setattr(clockmod, "_kernel_clock_state", lambda: None)
     assert SystemClock().wall_trusted() is False
+    monkeypatch.setattr(clockmod, "_kernel_clock_state", lambda: clockmod._TIME_ERROR)
+    assert SystemClock().wall_trusted() is False
+    monkeypatch.setattr(clockmod, "_kernel_clock_state", lambda: 0)
+    assert SystemClock().wall_trusted() is True
+    monkeypatch.setattr(clockmod, "_kernel_clock_state", lambda: None)
     (tmp_path / "flag").touch()
     monkeypatch.setattr(clockmod, "_SYNC_FLAG", tmp_path / "flag")
     assert SystemClock().wall_trusted() is True
+
+
+def test_the_kernel_is_asked_without_a_subprocess():
+    state = clockmod._kernel_clock_state()
+    assert state is None or 0 <= state <= 5
 
 
 def test_the_boot_id_is_read_from_the_kernel():

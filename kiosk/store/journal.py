@@ -54,6 +54,11 @@ class Journal:
 
     def append(self, kind: str, payload: Mapping[str, Any] | None = None,
                session_id: str | None = None) -> "Future[EventRecord]":
+        """Raises TypeError here, in the caller's thread, for a payload JSON cannot hold."""
+        try:
+            dump_payload(payload or {})
+        except (TypeError, ValueError) as exc:
+            raise TypeError(f"the payload of a {kind!r} event cannot be journalled: {exc}") from None
         with self._seq_lock:
             if self._closed:
                 raise JournalClosed(f"the journal at {self.path} is closed")
@@ -163,17 +168,28 @@ class Journal:
                 fut.set_result(value)
 
     def _commit_events(self, records: list[tuple[EventRecord, Future]]) -> None:
+        """One transaction for the batch; if it fails, one per event, so one bad event loses only itself."""
         try:
             with self.db.atomic():
                 self.models.Event.insert_many([record_to_row(r) for r, _ in records]).execute()
-        except Exception as exc:  # thread boundary: report to every waiter, keep the writer up
-            log.exception("journal commit of %d events to %s failed", len(records), self.path)
-            for _, fut in records:
-                fut.set_exception(exc)
-            return
-        for rec, fut in records:
+            committed = records
+        except Exception:  # thread boundary: fall back to one event at a time, keep the writer up
+            log.exception("journal commit of %d events to %s failed; writing them one by one",
+                          len(records), self.path)
+            committed = []
+            for rec, fut in records:
+                try:
+                    with self.db.atomic():
+                        self.models.Event.insert(record_to_row(rec)).execute()
+                    committed.append((rec, fut))
+                except Exception as exc:
+                    log.error("journal: event %s (%s) could not be written: %s", rec.seq, rec.kind, exc)
+                    fut.set_exception(exc)
+        for rec, fut in committed:
             fut.set_result(rec)
-        committed = [r for r, _ in records]
+        committed = [r for r, _ in committed]
+        if not committed:
+            return
         for listener in list(self._listeners):
             try:
                 listener(committed)
