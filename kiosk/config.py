@@ -143,7 +143,12 @@ def with_overrides(config: Config, **paths: Any) -> Config:
     """Command-line overrides (data folder, button URL, hub URL, windowed)."""
     out = config
     if paths.get("data"):
-        out = replace(out, paths=replace(out.paths, data=Path(paths["data"]).expanduser()))
+        try:
+            data = Path(paths["data"]).expanduser()
+        except RuntimeError:
+            raise ConfigError(None, [f"--data {paths['data']}: no such user's home folder; give a full path"]) \
+                from None
+        out = replace(out, paths=replace(out.paths, data=data))
     if paths.get("usb_mount_root"):
         out = replace(out, paths=replace(out.paths, usb_mount_root=Path(paths["usb_mount_root"])))
     if paths.get("button_url") is not None:

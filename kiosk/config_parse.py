@@ -282,7 +282,12 @@ def _url(v: Any) -> Any:
 
 
 def _path(v: Any) -> Path | None:
-    return Path(v).expanduser() if isinstance(v, str) and v.strip() else None
+    if not isinstance(v, str) or not v.strip():
+        return None
+    try:
+        return Path(v).expanduser()
+    except RuntimeError:  # ~someone who does not exist
+        return None
 
 
 class _NoneMarker:

@@ -19,7 +19,7 @@ def _mins(seconds: float | None) -> str:
 
 
 _BEGAN = {"hold": "held to begin", "timer": "on time", "closing_now": "closing now",
-          "ended_early": "ended early"}
+          "ended_early": "ended early", "abandoned": "ended: the kiosk was off for hours"}
 
 
 def describe_sessions(journal: Journal, zone: tzinfo, limit: int = 10) -> str:

@@ -169,3 +169,11 @@ def test_the_shipped_example_config_is_valid():
     example = Path(__file__).resolve().parents[1] / "deploy" / "kiosk.toml.example"
     config = load_config(example)
     assert config.room == "Room 3" and len(config.plans) == 2 and config.hub.url is None
+
+
+def test_a_home_folder_of_nobody_is_a_clear_error():
+    [p] = problems('[paths]\ndata = "~nosuchuser-kiosk/data"\n')
+    assert '[paths] data: "~nosuchuser-kiosk/data" is not allowed; expected a folder path' in p
+    from kiosk.config import with_overrides
+    with pytest.raises(ConfigError, match="no such user's home folder"):
+        with_overrides(Config(), data="~nosuchuser-kiosk/data")

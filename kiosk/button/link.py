@@ -277,7 +277,9 @@ class ButtonLink:
         try:
             port.write(led_command(state))
         except serial.SerialTimeoutException:
-            log.warning("the help button is not reading its LED commands; LED %s dropped", state)
+            log.warning("the help button is not reading its LED commands; LED %s will be sent again", state)
+            self._led_stale.set()
+            return
         self._led_sent = state
 
     def _serve_modem(self, port: serial.SerialBase) -> None:

@@ -108,10 +108,13 @@ class SyncWorker:
     def _run(self) -> None:
         next_at = time.monotonic()
         try:
-            counts = outbox.counts(self.journal)
-            last_sync_at, _ = kept(self.journal)
-            self.room.update_health(sync_waiting=counts.waiting, sync_rejected=counts.rejected,
-                                    last_sync_at=last_sync_at)
+            try:
+                counts = outbox.counts(self.journal)
+                last_sync_at, _ = kept(self.journal)
+                self.room.update_health(sync_waiting=counts.waiting, sync_rejected=counts.rejected,
+                                        last_sync_at=last_sync_at)
+            except Exception:  # thread boundary: a locked or broken database must not kill the uploader
+                log.exception("sync: reading the outbox at start failed; trying anyway")
             while not self._stop.is_set():
                 self._wake.wait(max(0.0, next_at - time.monotonic()))
                 if self._stop.is_set():

@@ -41,7 +41,8 @@ def session_line(view: RoomView) -> str:
     else:
         timing = ""
     resumed = " · resumed after a restart" if view.interrupted else ""
-    return f"{name} · {timing} · plan “{view.plan.name}”{resumed}"
+    broken = "" if view.health.journal_ok else " · the log cannot be written: check the disk"
+    return f"{name} · {timing} · plan “{view.plan.name}”{resumed}{broken}"
 
 
 def help_line(view: RoomView) -> str:
@@ -55,7 +56,14 @@ def help_line(view: RoomView) -> str:
         by = view.help_call.by if view.help_call and view.help_call.by else "staff"
         return f"Help call: help is coming ({by})."
     if g is Glyph.NOT_DELIVERED:
-        why = "no hub is configured" if not h.hub_configured else "the hub cannot be reached"
+        if not h.journal_ok:
+            why = "the kiosk cannot write its log (is the disk full?)"
+        elif not h.hub_configured:
+            why = "no hub is configured"
+        elif h.hub_reachable is False:
+            why = "the hub cannot be reached"
+        else:
+            why = "the hub has not confirmed it"
         return f"Help call NOT delivered: {why}. Get help another way."
     return "Help call: none."
 
