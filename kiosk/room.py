@@ -146,6 +146,8 @@ class Room:
         return self._act(lambda now: self.session.advance(now))
 
     def _act(self, decide: Callable[[float], list[Fact]]) -> list[Fact]:
+        """Decide and journal under the lock; tell listeners after it, so a slow listener
+        (the UI loading a chime) never holds up the button thread."""
         with self._lock:
             now = self.clock.now()
             facts = self._check_clock(now)
@@ -153,7 +155,9 @@ class Room:
                 facts += decide(now)
             except TransitionRefused as exc:
                 log.info("ignored: %s", exc)
-            return self._journal(facts)
+            self._journal(facts, tell=False)
+        self._tell(facts)
+        return facts
 
     def _check_clock(self, now: float) -> list[Fact]:
         """A running session follows monotonic time: a wall-clock step moves its times along."""
@@ -166,11 +170,12 @@ class Room:
         log.warning("the wall clock jumped by %+.0f s; the session's times move with it", offset)
         return self.session.clock_stepped(offset, now)
 
-    def _journal(self, facts: list[Fact]) -> list[Fact]:
+    def _journal(self, facts: list[Fact], tell: bool = True) -> list[Fact]:
         sid = self.session.state.session_id
         for fact in facts:
             self.journal.append(fact.kind, fact.data, session_id=sid).add_done_callback(self._check_commit)
-        self._tell(facts)
+        if tell:
+            self._tell(facts)
         return facts
 
     def _check_commit(self, done: Future) -> None:
