@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 from flask import Blueprint, abort, g, jsonify, request, session
+from peewee import DataError, IntegrityError
 
 from kiosk.clock import iso_utc
 from kiosk.hub import helpcalls, rooms
@@ -52,6 +53,19 @@ def _body() -> dict[str, Any]:
 @api.errorhandler(BadRequest)
 def _bad_request(exc: BadRequest):
     return jsonify(error=str(exc)), 413 if isinstance(exc, TooLarge) else 400
+
+
+@api.errorhandler(DataError)
+@api.errorhandler(IntegrityError)
+def _refused_by_database(exc: Exception):
+    """A value validation let through but the database refuses (e.g. out of a PostgreSQL column's range).
+
+    A 400, not a 500: the kiosk would retry a 500 forever, and sending it again cannot help."""
+    log.warning("room %s: the database refused a %s %s: %s", getattr(g.get("room"), "name", "?"), request.method,
+                request.path, exc)
+    reason = " ".join(str(exc).split())[:200]
+    return jsonify(error=f"the hub's database refused this request ({type(exc).__name__}: {reason}); nothing of it "
+                         "was stored: fix the values it names"), 400
 
 
 @api.post("/events")

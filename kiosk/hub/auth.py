@@ -49,6 +49,8 @@ def set_password(hub: HubDatabase, user: str, password: str) -> None:
     user = user.strip()
     if not user or len(user) > 100:
         raise AuthError("the user name must be 1 to 100 characters")
+    if any(not ch.isprintable() for ch in user) or "\x00" in password:
+        raise AuthError("the user name must not contain control characters, nor the password a NUL")
     if len(password) < 8:
         raise AuthError("the password is too short: use at least 8 characters")
     Staff = hub.models.Staff
@@ -59,7 +61,8 @@ def set_password(hub: HubDatabase, user: str, password: str) -> None:
 
 def verify_staff(hub: HubDatabase, user: str, password: str) -> bool:
     Staff = hub.models.Staff
-    row = Staff.get_or_none(Staff.name == user.strip())
+    user = user.strip()
+    row = Staff.get_or_none(Staff.name == user) if user.isprintable() else None
     if row is None:
         check_password(password, hash_password("not a user"))  # the same work either way
         return False

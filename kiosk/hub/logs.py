@@ -101,6 +101,8 @@ def download():
     except LogRequestError as exc:
         abort(400, description=str(exc))
     room_id = None
+    if room_name and not room_name.isprintable():
+        abort(400, description="the room name contains a control character")
     if room_name:
         Room = hub.models.Room
         room = Room.get_or_none(Room.name == room_name)

@@ -99,4 +99,6 @@ def _clean_name(name: str) -> str:
         raise RoomError("a room needs a name, e.g. \"Room 3\"")
     if len(name) > 100:
         raise RoomError(f"the room name is {len(name)} characters; at most 100 are allowed")
+    if any(not ch.isprintable() for ch in name):
+        raise RoomError(f"the room name {name!r} contains a control character: use letters, digits and spaces")
     return name

@@ -96,6 +96,8 @@ def call_action(room_id: int, call_id: str, action: str):
     if state is None:
         abort(404)
     by = (request.form.get("by") or "").strip()[:100] or session.get("display_name")
+    if by and any(not ch.isprintable() for ch in by):
+        return _answer(False, "Please give your name in letters, without control characters.", 400)
     if state == helpcalls.ACKNOWLEDGED and not by:
         return _answer(False, "Please give your name, so the room knows who is coming.", 400)
     if by:

@@ -20,6 +20,7 @@ MAX_EVENTS = 1000
 MAX_BODY_BYTES = 4 * 1024 * 1024
 MAX_TEXT = 64
 MAX_EPOCH = 2**32
+MAX_INT = 2**31  # integer columns are 32-bit on PostgreSQL
 
 
 class BadRequest(ValueError):
@@ -72,6 +73,8 @@ def text_field(body: Mapping[str, Any], name: str, *, max_length: int = MAX_TEXT
         raise BadRequest(f"{where}{name} must be a non-empty string, got {_show(value)}")
     if len(value) > max_length:
         raise BadRequest(f"{where}{name} is {len(value)} characters; at most {max_length} are allowed")
+    if "\x00" in value:
+        raise BadRequest(f"{where}{name} contains a NUL character (\\u0000), which the hub cannot store")
     return value
 
 
@@ -79,8 +82,8 @@ def waiting_field(body: Mapping[str, Any]) -> int | None:
     value = body.get("waiting")
     if value is None:
         return None
-    if not _is_int(value) or value < 0:
-        raise BadRequest(f"waiting must be a whole number >= 0, got {_show(value)}")
+    if not _is_int(value) or not 0 <= value < MAX_INT:
+        raise BadRequest(f"waiting must be a whole number from 0 to {MAX_INT - 1}, got {_show(value)}")
     return value
 
 
@@ -116,8 +119,8 @@ def _record(e: Mapping[str, Any], device_id: str) -> EventRecord:
     if canonical is None:
         raise ValueError(f"uuid must be a UUID like 0b6f2c1e-...-... (36 characters), got {_show(raw_uuid)}")
     seq = e.get("seq")
-    if not _is_int(seq) or seq <= 0 or seq >= 2**63:
-        raise ValueError(f"seq must be a whole number > 0, got {_show(seq)}")
+    if not _is_int(seq) or not 0 < seq < MAX_INT:
+        raise ValueError(f"seq must be a whole number > 0 and < {MAX_INT}, got {_show(seq)}")
     if e.get("device_id") != device_id:
         raise ValueError(f"device_id {_show(e.get('device_id'))} differs from the batch's device_id {device_id!r}")
     _wall(e.get("wall"))
@@ -140,6 +143,9 @@ def _record(e: Mapping[str, Any], device_id: str) -> EventRecord:
     if not isinstance(payload, dict):
         raise ValueError(f"payload must be an object, got {_show(payload)}")
     _check_payload(kind, payload)
+    for name in ("boot_id", "session_id", "kind"):
+        if isinstance(e.get(name), str) and "\x00" in e[name]:
+            raise ValueError(f"{name} contains a NUL character (\\u0000), which the hub cannot store")
     return EventRecord.from_wire({**e, "uuid": canonical, "mono": float(mono)})
 
 
@@ -159,7 +165,7 @@ def _check_payload(kind: str, payload: Mapping[str, Any]) -> None:
     for key, value in payload.items():
         if (key == "at" or key.endswith("_at")) and _is_number(value):
             _epoch(f"payload.{key}", value)
-    _finite(payload, "payload")
+    _storable(payload, "payload")
 
 
 def _epoch(name: str, value: float) -> None:
@@ -169,15 +175,19 @@ def _epoch(name: str, value: float) -> None:
                          f"got {_show(value)}")
 
 
-def _finite(value: Any, where: str) -> None:
+def _storable(value: Any, where: str) -> None:
+    """No infinity (1e400 parses as one) and no NUL character, which PostgreSQL text cannot hold."""
     if isinstance(value, float) and not math.isfinite(value):
         raise ValueError(f"{where} must be a finite number, got {_show(value)}")
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError(f"{where} contains a NUL character (\\u0000), which the hub cannot store")
     if isinstance(value, dict):
         for key, item in value.items():
-            _finite(item, f"{where}.{key}")
+            _storable(key, f"{where} key {_show(key)}")
+            _storable(item, f"{where}.{key}")
     elif isinstance(value, list):
         for n, item in enumerate(value):
-            _finite(item, f"{where}[{n}]")
+            _storable(item, f"{where}[{n}]")
 
 
 def _is_number(value: Any) -> bool:

@@ -70,3 +70,87 @@ def test_one_unshowable_stored_time_does_not_break_the_board(hub, make_kiosk, st
     html = response.get_json()["html"]
     assert "Room 3" in html and "Room 4" in html and "?" in html
     assert staff.get("/").status_code == 200
+
+
+# --- what PostgreSQL cannot store (run on both databases) ---------------------------------
+
+def test_seq_and_waiting_must_fit_a_32_bit_column(hub, make_kiosk):
+    kiosk = make_kiosk()
+    results = kiosk.upload([kiosk.event(seq=2**31 - 1), kiosk.event(seq=2**31)]).get_json()["results"]
+    assert results[0]["status"] == "stored"
+    assert results[1]["status"] == "rejected" and "seq must be a whole number > 0 and < 2147483648" in \
+        results[1]["reason"]
+    response = kiosk.upload([kiosk.event()], waiting=2**31)
+    assert response.status_code == 400 and "waiting must be a whole number from 0" in response.get_json()["error"]
+    response = kiosk.client.post("/api/v1/heartbeat", headers=kiosk.headers,
+                                 json={"device_id": kiosk.device_id, "waiting": 2**40})
+    assert response.status_code == 400 and "waiting" in response.get_json()["error"]
+
+
+@pytest.mark.parametrize("field, where", [
+    ("boot_id", "event"), ("session_id", "event"), ("kind", "event"),
+    ("call_id", "payload"), ("by", "payload"), ("source", "payload"),
+])
+def test_a_nul_character_in_an_event_is_rejected_naming_the_field(hub, make_kiosk, field, where):
+    kiosk = make_kiosk()
+    good = kiosk.event("help.raised", {"at": 1.0, "call_id": "ok"})
+    bad = kiosk.event("help.acknowledged", {"at": 1.0, "call_id": "c1", "by": "Sam", "source": "button"})
+    if where == "event":
+        bad[field] = "a\x00b"
+    else:
+        bad["payload"][field] = "a\x00b"
+    response = kiosk.upload([good, bad])
+    assert response.status_code == 200, response.get_data(as_text=True)
+    results = response.get_json()["results"]
+    assert results[0]["status"] == "stored"
+    assert results[1]["status"] == "rejected" and "NUL" in results[1]["reason"] and field in results[1]["reason"]
+
+
+def test_a_nul_character_in_a_batch_or_heartbeat_field_is_a_400(hub, make_kiosk):
+    kiosk = make_kiosk()
+    response = kiosk.client.post("/api/v1/events", headers=kiosk.headers,
+                                 json={"device_id": "d\x00", "events": []})
+    assert response.status_code == 400 and "device_id contains a NUL" in response.get_json()["error"]
+    for field in ("device_id", "phase", "glyph"):
+        body = {"device_id": kiosk.device_id, "phase": "holding", "glyph": "ok", field: "x\x00"}
+        response = kiosk.client.post("/api/v1/heartbeat", headers=kiosk.headers, json=body)
+        assert response.status_code == 400 and f"{field} contains a NUL" in response.get_json()["error"]
+
+
+def test_a_value_the_database_refuses_is_a_400_not_a_500(hub, make_kiosk, monkeypatch):
+    """Validation is the first line; should a value slip past it, PostgreSQL's refusal is still a 400
+    (a kiosk retries a 500 forever) and nothing of the batch is stored."""
+    if not hub.is_postgres:
+        pytest.skip("SQLite stores any integer")
+    monkeypatch.setattr("kiosk.hub.validate.MAX_INT", 2**63)
+    kiosk = make_kiosk()
+    response = kiosk.upload([kiosk.event(), kiosk.event(seq=2**40)])
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert "database refused" in response.get_json()["error"]
+    with hub.db.connection_context():
+        assert hub.models.Event.select().count() == 0
+    assert kiosk.upload([kiosk.event()]).status_code == 200   # the hub carries on
+
+
+def test_names_with_control_characters_are_refused_not_a_500(hub, make_kiosk, staff):
+    from kiosk.hub.auth import AuthError
+    from kiosk.hub.rooms import RoomError, add_room
+
+    with hub.db.connection_context():
+        with pytest.raises(RoomError, match="control character"):
+            add_room(hub, "Room\x003")
+        with pytest.raises(AuthError, match="control characters"):
+            set_password(hub, "st\x00aff", "correct horse")
+    kiosk = make_kiosk()
+    kiosk.statuses([kiosk.event("help.raised", {"at": 1.0, "call_id": "c1"})])
+    html = staff.get("/board.json").get_json()["html"]
+    room_id = re.search(r"/calls/(\d+)/c1/ack", html).group(1)
+    token = re.search(r'name="csrf-token" content="([^"]+)"', staff.get("/").get_data(as_text=True)).group(1)
+    response = staff.post(f"/calls/{room_id}/c1/ack", data={"csrf_token": token, "by": "Sam\x00"},
+                          headers={"X-Requested-With": "fetch"})
+    assert response.status_code == 400
+    response = staff.get("/logs/download", query_string={"room": "Room\x003", "from": "2026-11-01",
+                                                           "to": "2026-11-02"})
+    assert response.status_code == 400
+    response = staff.post("/login", data={"user": "st\x00aff", "password": "x", "csrf_token": token})
+    assert response.status_code == 401
