@@ -11,6 +11,7 @@ from flask import (Blueprint, abort, current_app, g, jsonify, redirect, render_t
 
 from kiosk.hub import helpcalls, rooms
 from kiosk.hub.auth import check_csrf, csrf_token, hub_db, staff_required, verify_staff
+from kiosk.hub.validate import CALL_ID
 
 log = logging.getLogger(__name__)
 
@@ -93,7 +94,7 @@ def board_json():
 @staff_required
 def call_action(room_id: int, call_id: str, action: str):
     state = {"ack": helpcalls.ACKNOWLEDGED, "resolve": helpcalls.RESOLVED}.get(action)
-    if state is None:
+    if state is None or not CALL_ID.fullmatch(call_id):
         abort(404)
     by = (request.form.get("by") or "").strip()[:100] or session.get("display_name")
     if by and any(not ch.isprintable() for ch in by):

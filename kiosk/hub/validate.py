@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import uuid as uuidlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,6 +22,8 @@ MAX_BODY_BYTES = 4 * 1024 * 1024
 MAX_TEXT = 64
 MAX_EPOCH = 2**32
 MAX_INT = 2**31  # integer columns are 32-bit on PostgreSQL
+# Staff act on a call at /calls/<room>/<call_id>/<action>: a "/" or "%" would not route back to it.
+CALL_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
 class BadRequest(ValueError):
@@ -152,8 +155,9 @@ def _record(e: Mapping[str, Any], device_id: str) -> EventRecord:
 def _check_payload(kind: str, payload: Mapping[str, Any]) -> None:
     if kind in F.HELP_KINDS:
         call_id = payload.get("call_id")
-        if not isinstance(call_id, str) or not call_id or len(call_id) > MAX_TEXT:
-            raise ValueError(f"payload.call_id must be a non-empty string for {kind}, got {_show(call_id)}")
+        if not isinstance(call_id, str) or not CALL_ID.fullmatch(call_id):
+            raise ValueError(f"payload.call_id must be 1 to 64 letters, digits, '.', '_' or '-' (a UUID) for "
+                             f"{kind}, got {_show(call_id)}")
         by = payload.get("by")
         if by is not None and (not isinstance(by, str) or len(by) > 100):
             raise ValueError(f"payload.by must be a name of at most 100 characters, got {_show(by)}")

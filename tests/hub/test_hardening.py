@@ -103,7 +103,8 @@ def test_a_nul_character_in_an_event_is_rejected_naming_the_field(hub, make_kios
     assert response.status_code == 200, response.get_data(as_text=True)
     results = response.get_json()["results"]
     assert results[0]["status"] == "stored"
-    assert results[1]["status"] == "rejected" and "NUL" in results[1]["reason"] and field in results[1]["reason"]
+    assert results[1]["status"] == "rejected" and field in results[1]["reason"]
+    assert "NUL" in results[1]["reason"] or field == "call_id"   # call ids allow no control characters at all
 
 
 def test_a_nul_character_in_a_batch_or_heartbeat_field_is_a_400(hub, make_kiosk):
@@ -154,3 +155,26 @@ def test_names_with_control_characters_are_refused_not_a_500(hub, make_kiosk, st
     assert response.status_code == 400
     response = staff.post("/login", data={"user": "st\x00aff", "password": "x", "csrf_token": token})
     assert response.status_code == 401
+
+
+# --- call ids -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("call_id", ["a/b", "a%2Fb", "a b", "a?b", "ä", "x" * 65, ""])
+def test_a_call_id_staff_could_not_act_on_is_rejected(make_kiosk, call_id):
+    kiosk = make_kiosk()
+    response = kiosk.upload([kiosk.event("help.raised", {"at": 1.0, "call_id": call_id})])
+    result = response.get_json()["results"][0]
+    assert result["status"] == "rejected" and "payload.call_id must be 1 to 64 letters" in result["reason"]
+
+
+def test_every_accepted_call_id_can_be_acknowledged_from_the_staff_page(make_kiosk, staff):
+    kiosk = make_kiosk()
+    call_ids = ["0b6f2c1e-1111-4a2b-9c3d-0123456789ab", "A.b_c-9", "x" * 64]
+    kiosk.statuses([kiosk.event("help.raised", {"at": 1.0, "call_id": c}) for c in call_ids])
+    html = staff.get("/board.json").get_json()["html"]
+    token = re.search(r'name="csrf-token" content="([^"]+)"', staff.get("/").get_data(as_text=True)).group(1)
+    for call_id in call_ids:
+        path = re.search(rf'action="(/calls/\d+/{re.escape(call_id)}/ack)"', html).group(1)
+        response = staff.post(path, data={"csrf_token": token, "by": "Sam"}, headers={"X-Requested-With": "fetch"})
+        assert response.status_code == 200 and response.get_json()["ok"], call_id
+    assert {c["call_id"]: c["state"] for c in kiosk.help()} == dict.fromkeys(call_ids, "acknowledged")
