@@ -7,6 +7,7 @@ import io
 import json
 from datetime import date, datetime, time as dtime, timedelta, tzinfo
 from typing import Iterator
+from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, stream_with_context
 
@@ -118,4 +119,11 @@ def download():
         meta = {"room": room_name or None, "from": d1.isoformat(), "to": d2.isoformat(), "timezone": str(zone)}
         body, mimetype = json_chunks(rows, meta), "application/json"
     return Response(stream_with_context(body), mimetype=mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+                    headers={"Content-Disposition": content_disposition(filename)})
+
+
+def content_disposition(filename: str) -> str:
+    """An attachment header waitress can send (it encodes headers as Latin-1) for any room name:
+    an ASCII fallback name, and the real one as RFC 5987 UTF-8 for browsers that read it."""
+    fallback = "".join(ch if ch.isascii() and (ch.isalnum() or ch in ".-_") else "-" for ch in filename)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"

@@ -58,3 +58,33 @@ def test_login_throttle_is_per_client_address_and_user_behind_the_proxy(proxied_
     assert attempt("10.0.0.1", password="correct horse") == 429     # this person, this name: slowed down
     assert attempt("10.0.0.2", password="correct horse") == 302     # a colleague elsewhere, same name
     assert attempt("10.0.0.1", user="other", password="correct horse") == 302  # same place, own name
+
+
+def test_logs_of_a_room_with_a_non_latin_name_download(tmp_path):
+    from urllib.parse import unquote
+
+    from tests.hub.hubproc import start_hub
+
+    with start_hub(tmp_path / "hub", threads=4) as hub:
+        hub.set_password("staff", "correct horse")
+        token = hub.add_room("Комната 3")
+        event = {"uuid": "0b6f2c1e-1111-4a2b-9c3d-0123456789ab", "seq": 1, "device_id": "d",
+                 "wall": "2026-11-25T10:00:00.000Z", "mono": 1.0, "boot_id": "b", "clock_trusted": True,
+                 "session_id": None, "kind": "cue.fired", "payload": {"at": 1795000000.0}}
+        response = requests.post(f"{hub.url}/api/v1/events", json={"device_id": "d", "events": [event]},
+                                 headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        assert response.status_code == 200, response.text
+        session = requests.Session()
+        assert _login(session, hub.url, {}).status_code == 302
+        for fmt in ("csv", "json"):
+            response = session.get(f"{hub.url}/logs/download", params={"room": "Комната 3", "from": "2026-11-24",
+                                                                        "to": "2026-11-26", "format": fmt}, timeout=10)
+            assert response.status_code == 200, response.text
+            header = response.headers["Content-Disposition"]
+            assert f'filename="kiosk-logs---------3-2026-11-24-to-2026-11-26.{fmt}"' in header
+            encoded = header.split("filename*=UTF-8''")[1]
+            assert unquote(encoded) == f"kiosk-logs-комната-3-2026-11-24-to-2026-11-26.{fmt}"
+            if fmt == "json":
+                assert [e["room"] for e in response.json()["events"]] == ["Комната 3"]
+            else:
+                assert response.content.decode("utf-8").splitlines()[1].startswith("Комната 3,")
