@@ -60,14 +60,25 @@ def csv_lines(rows: Iterator[dict], zone: tzinfo) -> Iterator[str]:
     writer.writerow(CSV_COLUMNS)
     for n, e in enumerate(rows):
         wall = datetime.fromisoformat(e["wall"].replace("Z", "+00:00"))
-        writer.writerow([e["room"], wall.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"), e["wall"],
-                         "yes" if e["clock_trusted"] else "no", e["device_id"], e["seq"], e["session_id"] or "",
-                         e["kind"], json.dumps(e["payload"], sort_keys=True), e["uuid"]])
+        writer.writerow([csv_cell(v) for v in (
+            e["room"], wall.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"), e["wall"],
+            "yes" if e["clock_trusted"] else "no", e["device_id"], e["seq"], e["session_id"] or "",
+            e["kind"], json.dumps(e["payload"], sort_keys=True), e["uuid"])])
         if n % 200 == 0:
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue()
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """Text a spreadsheet would run as a formula (=, +, -, @, tab, CR first) gets a leading quote."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def json_chunks(rows: Iterator[dict], meta: dict) -> Iterator[str]:

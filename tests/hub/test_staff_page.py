@@ -114,3 +114,18 @@ def test_logs_page_lists_rooms(hub, make_kiosk, staff):
     make_kiosk("Room 3")
     html = staff.get("/logs").get_data(as_text=True)
     assert "<option>Room 3</option>" in html and 'value="csv"' in html
+
+
+def test_logs_csv_cells_a_spreadsheet_would_run_as_formulas_are_quoted(hub, make_kiosk, staff):
+    kiosk = make_kiosk('=HYPERLINK("http://evil.example","x")')
+    kiosk.device_id = "-2+3"
+    kiosk.statuses([kiosk.event("@SUM(1)", {"at": 1.0}, session_id="+1", wall="2026-11-25T08:00:00.000Z"),
+                    kiosk.event("\tcue", {"at": 1.0}, session_id="\r=1", wall="2026-11-25T08:00:01.000Z"),
+                    kiosk.event("cue.fired", {"at": 1.0}, session_id="s-1", wall="2026-11-25T08:00:02.000Z")])
+    text = staff.get("/logs/download", query_string={"from": "2026-11-25", "to": "2026-11-25"}).get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert rows[0]["room"] == '\'=HYPERLINK("http://evil.example","x")'
+    assert [r["device_id"] for r in rows] == ["'-2+3"] * 3
+    assert [r["kind"] for r in rows] == ["'@SUM(1)", "'\tcue", "cue.fired"]
+    assert [r["session_id"] for r in rows] == ["'+1", "'\r=1", "s-1"]
+    assert rows[2]["payload"] == '{"at": 1.0}'
