@@ -80,8 +80,21 @@ def test_staff_page_in_a_real_browser(tmp_path, shots):
         assert board.index("Room 2") < board.index("Rooms\n"), "the open call is at the top"
         _snap(browser, shots, "open-call")
 
-        browser.js("document.querySelector('input.name').value = 'Sam';"
-                   "document.querySelector('article.call form button.primary').click()")
+        # Someone types a name for Room 2's call and turns away: the board keeps refreshing regardless.
+        name_1 = "document.querySelector('[data-call=\"call-1\"] input.name')"
+        browser.js(f"var i = {name_1}; i.focus(); i.value = 'Ale'; i.dispatchEvent(new Event('input'));"
+                   "i.setSelectionRange(3, 3)")
+        kiosks["Room 3"].send("help.raised", {"at": time.time(), "call_id": "call-2", "source": "button"})
+        browser.wait_for("document.body.innerText.includes('2 open help calls')", timeout=5)
+        assert browser.js(f"{name_1}.value") == "Ale", "the typed name survives the refresh"
+        assert browser.js(f"document.activeElement === {name_1}"), "and so does the focus"
+        browser.js(f"{name_1}.blur()")
+        kiosks["Room 3"].send("help.resolved", {"at": time.time(), "call_id": "call-2", "by": "Kim"})
+        browser.wait_for("document.body.innerText.includes('1 open help call')", timeout=5)
+        assert browser.js(f"{name_1}.value") == "Ale" and browser.js("document.title").startswith("Help called")
+
+        browser.js(f"{name_1}.value = 'Sam';"
+                   "document.querySelector('[data-call=\"call-1\"] button.primary').click()")
         browser.wait_for("document.body.innerText.includes('Sam is on the way')", timeout=5)
         assert [(c["state"], c["by"]) for c in kiosks["Room 2"].calls()] == [("acknowledged", "Sam")]
         _snap(browser, shots, "acknowledged")

@@ -1,4 +1,5 @@
-// The staff page keeps itself up to date: every second it asks the hub for the board and swaps it in.
+// The staff page keeps itself up to date: every second it asks the hub for the board and swaps it in,
+// keeping any name typed (and the focus) in the call it was typed for.
 // Buttons post with fetch and refresh at once; without JavaScript the same forms post and redirect.
 (function () {
   "use strict";
@@ -11,12 +12,32 @@
   var busy = false;
   var failures = 0;
 
-  function typing() {
-    var el = document.activeElement;
-    if (el && board.contains(el) && el.tagName === "INPUT") { return true; }
-    var inputs = board.querySelectorAll("input.name");
-    for (var i = 0; i < inputs.length; i++) { if (inputs[i].value) { return true; } }
-    return false;
+  // What the person has typed into the board's name fields, by call, so a refresh never loses it.
+  function typed() {
+    var state = {values: {}, focus: null};
+    var inputs = board.querySelectorAll("[data-call] input[name]:not([type=hidden])");
+    for (var i = 0; i < inputs.length; i++) {
+      var input = inputs[i];
+      var key = input.closest("[data-call]").getAttribute("data-call") + "\n" + input.name;
+      if (input.value) { state.values[key] = input.value; }
+      if (input === document.activeElement) {
+        state.focus = {key: key, start: input.selectionStart, end: input.selectionEnd};
+      }
+    }
+    return state;
+  }
+
+  function restore(state) {
+    var inputs = board.querySelectorAll("[data-call] input[name]:not([type=hidden])");
+    for (var i = 0; i < inputs.length; i++) {
+      var input = inputs[i];
+      var key = input.closest("[data-call]").getAttribute("data-call") + "\n" + input.name;
+      if (Object.prototype.hasOwnProperty.call(state.values, key)) { input.value = state.values[key]; }
+      if (state.focus && state.focus.key === key) {
+        input.focus();
+        try { input.setSelectionRange(state.focus.start, state.focus.end); } catch (e) { /* not a text input */ }
+      }
+    }
   }
 
   function setLive(ok) {
@@ -24,8 +45,8 @@
     liveText.textContent = ok ? "Live" : "Reconnecting to the hub…";
   }
 
-  function refresh(force) {
-    if (busy || (!force && typing())) { return; }
+  function refresh() {
+    if (busy) { return; }
     busy = true;
     fetch(src, {credentials: "same-origin", headers: {"Accept": "application/json"}, cache: "no-store"})
       .then(function (r) {
@@ -36,7 +57,11 @@
       .then(function (data) {
         failures = 0;
         setLive(true);
-        if (board.innerHTML !== data.html) { board.innerHTML = data.html; }
+        if (board.innerHTML !== data.html) {
+          var state = typed();
+          board.innerHTML = data.html;
+          restore(state);
+        }
         document.title = (data.open_calls ? "Help called · " : "") + baseTitle;
       })
       .catch(function () { failures += 1; if (failures > 2) { setLive(false); } })
@@ -51,8 +76,8 @@
       .then(function (r) { return r.json().catch(function () { return {}; }); })
       .then(function (data) { if (data && data.message) { window.alert(data.message); } })
       .catch(function () { window.alert("The hub did not answer. Please try again."); })
-      .then(function () { busy = false; refresh(true); });
+      .then(function () { busy = false; refresh(); });
   });
 
-  window.setInterval(function () { refresh(false); }, 1000);
+  window.setInterval(refresh, 1000);
 })();
