@@ -6,12 +6,12 @@ import logging
 import time
 from typing import Any
 
-from flask import Blueprint, abort, g, jsonify, request, session
+from flask import Blueprint, abort, g, jsonify, request
 from peewee import DataError, IntegrityError
 
 from kiosk.clock import iso_utc
 from kiosk.hub import helpcalls, rooms
-from kiosk.hub.auth import bearer_token, hub_db
+from kiosk.hub.auth import bearer_token, current_staff, hub_db
 from kiosk.hub.ingest import store_batch
 from kiosk.hub.validate import (MAX_BODY_BYTES, BadRequest, TooLarge, check_batch, parse_json_object,
                                 text_field, waiting_field)
@@ -138,7 +138,7 @@ def _call_json(c: helpcalls.CallView) -> dict[str, Any]:
 @api.get("/rooms")
 def room_status():
     hub = hub_db()
-    if session.get("staff"):
+    if current_staff():
         room_id = None
     else:
         room_id = _room().id

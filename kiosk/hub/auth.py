@@ -55,18 +55,35 @@ def set_password(hub: HubDatabase, user: str, password: str) -> None:
         raise AuthError("the password is too short: use at least 8 characters")
     Staff = hub.models.Staff
     with hub.write():
-        Staff.insert(name=user, password_hash=hash_password(password), changed_at=time.time()).on_conflict(
+        old = Staff.get_or_none(Staff.name == user)
+        # changed_at is also the login generation: a new value ends every session from before.
+        changed_at = max(time.time(), old.changed_at + 0.001) if old is not None else time.time()
+        Staff.insert(name=user, password_hash=hash_password(password), changed_at=changed_at).on_conflict(
             conflict_target=[Staff.name], preserve=[Staff.password_hash, Staff.changed_at]).execute()
 
 
-def verify_staff(hub: HubDatabase, user: str, password: str) -> bool:
+def remove_staff(hub: HubDatabase, user: str) -> bool:
+    """Deletes the staff user; their sessions end at their next request. False if there was none."""
+    Staff = hub.models.Staff
+    with hub.write():
+        return Staff.delete().where(Staff.name == user.strip()).execute() > 0
+
+
+def verify_staff(hub: HubDatabase, user: str, password: str) -> float | None:
+    """The user's login generation if the password is right, else None."""
     Staff = hub.models.Staff
     user = user.strip()
     row = Staff.get_or_none(Staff.name == user) if user.isprintable() else None
     if row is None:
         check_password(password, hash_password("not a user"))  # the same work either way
-        return False
-    return check_password(password, row.password_hash)
+        return None
+    return row.changed_at if check_password(password, row.password_hash) else None
+
+
+def staff_generation(hub: HubDatabase, user: str) -> float | None:
+    Staff = hub.models.Staff
+    row = Staff.get_or_none(Staff.name == user)
+    return None if row is None else row.changed_at
 
 
 class LoginThrottle:
@@ -150,10 +167,23 @@ def check_csrf() -> None:
         abort(403, description="the form has expired or did not come from the staff page; reload it and try again")
 
 
+def current_staff() -> str | None:
+    """The logged-in staff user, if that user still exists and has not had their password set since
+    logging in (which ends every older session); otherwise the session is cleared."""
+    user = session.get("staff")
+    if not user:
+        return None
+    generation = staff_generation(hub_db(), user)
+    if generation is None or session.get("staff_gen") != generation:
+        session.clear()
+        return None
+    return user
+
+
 def staff_required(view: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if not session.get("staff"):
+        if not current_staff():
             if request.path.endswith(".json") or request.accept_mimetypes.best == "application/json":
                 return jsonify(error="staff login required: log in at /login"), 401
             return redirect(url_for("staff.login", next=request.full_path.rstrip("?")))

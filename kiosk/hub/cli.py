@@ -104,7 +104,23 @@ def cmd_set_password(args: argparse.Namespace) -> int:
         return 1
     finally:
         hub.close()
-    print(f"password set for staff user {args.user!r}", file=sys.stderr)
+    print(f"password set for staff user {args.user!r}; their older logins have ended", file=sys.stderr)
+    return 0
+
+
+def cmd_remove_staff(args: argparse.Namespace) -> int:
+    from kiosk.hub.auth import remove_staff
+
+    hub = _open(args)
+    try:
+        with hub.db.connection_context():
+            removed = remove_staff(hub, args.user)
+    finally:
+        hub.close()
+    if not removed:
+        print(f"there is no staff user {args.user!r}; nothing changed", file=sys.stderr)
+        return 1
+    print(f"staff user {args.user!r} removed; their logins end at their next request", file=sys.stderr)
     return 0
 
 
@@ -155,8 +171,13 @@ def register(subparsers) -> None:
     _add_db_args(listing)
     listing.set_defaults(func=_run(cmd_list_rooms))
 
-    password = sub.add_parser("set-password", help="set a staff user's password for the staff page")
+    password = sub.add_parser("set-password", help="add a staff user or set their password (ends their logins)")
     _add_db_args(password)
     password.add_argument("--user", default="staff", help="the staff user name (default: staff)")
     password.add_argument("--stdin", action="store_true", help="read the password from the first line of stdin")
     password.set_defaults(func=_run(cmd_set_password))
+
+    remove = sub.add_parser("remove-staff", help="remove a staff user (their logins end at once)")
+    _add_db_args(remove)
+    remove.add_argument("--user", required=True, help="the staff user name")
+    remove.set_defaults(func=_run(cmd_remove_staff))

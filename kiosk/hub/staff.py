@@ -56,7 +56,8 @@ def login_post():
     if wait:
         return render_template("login.html", error=f"Too many attempts. Please wait {wait / 60:.0f} min and try "
                                "again.", next=target, user=user), 429, {"Retry-After": str(int(wait))}
-    if not user or not verify_staff(hub_db(), user, password):
+    generation = verify_staff(hub_db(), user, password) if user else None
+    if generation is None:
         throttle.failed(address, user)
         log.warning("failed staff login for %r from %s", user, address)
         return render_template("login.html", error="That name and password do not match.", next=target,
@@ -65,6 +66,7 @@ def login_post():
     session.clear()
     session.permanent = True
     session["staff"] = user
+    session["staff_gen"] = generation
     csrf_token()  # a fresh CSRF token for the logged-in session
     log.info("staff %r logged in from %s", user, request.remote_addr)
     return redirect(target)

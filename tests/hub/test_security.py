@@ -184,3 +184,25 @@ def test_login_throttle_is_per_address_and_user_with_a_cap_per_address():
     assert throttle.wait_seconds("a", "kim") == 0 and throttle.wait_seconds("b", "sam") == 0
     throttle.failed("a", "kim")
     assert throttle.wait_seconds("a", "lee") == 60   # one address trying many names
+
+
+def test_setting_a_password_or_removing_the_user_ends_their_sessions(hub, staff_client):
+    from kiosk.hub.auth import remove_staff
+
+    with hub.db.connection_context():
+        set_password(hub, "other", "correct horse")
+    other = staff_client.application.test_client()
+    assert _login(staff_client).status_code == 302
+    page = other.get("/login").get_data(as_text=True)
+    other.post("/login", data={"user": "other", "password": "correct horse", "csrf_token": _csrf(page)})
+    assert staff_client.get("/board.json").status_code == 200 and other.get("/board.json").status_code == 200
+    with hub.db.connection_context():
+        set_password(hub, "staff", "correct horse")           # even to the same password
+    assert staff_client.get("/board.json").status_code == 401
+    assert staff_client.get("/").status_code == 302
+    assert other.get("/board.json").status_code == 200       # other users stay logged in
+    assert _login(staff_client).status_code == 302 and staff_client.get("/board.json").status_code == 200
+    with hub.db.connection_context():
+        assert remove_staff(hub, "other") and not remove_staff(hub, "nobody")
+    assert other.get("/board.json").status_code == 401
+    assert other.get("/api/v1/rooms").status_code == 401     # no room token, and no longer staff

@@ -88,3 +88,21 @@ def test_logs_of_a_room_with_a_non_latin_name_download(tmp_path):
                 assert [e["room"] for e in response.json()["events"]] == ["Комната 3"]
             else:
                 assert response.content.decode("utf-8").splitlines()[1].startswith("Комната 3,")
+
+
+def test_a_login_from_before_set_password_or_remove_staff_is_refused(tmp_path):
+    with start_hub(tmp_path / "hub", threads=4) as hub:
+        hub.set_password("staff", "correct horse")
+        session = requests.Session()
+        assert _login(session, hub.url, {}).status_code == 302
+        cookie = session.cookies.get("kiosk_hub_session")
+        assert session.get(f"{hub.url}/board.json", timeout=10).status_code == 200
+        hub.set_password("staff", "new password")
+        stale = requests.get(f"{hub.url}/board.json", cookies={"kiosk_hub_session": cookie}, timeout=10)
+        assert stale.status_code == 401
+        session = requests.Session()
+        assert _login(session, hub.url, {}, password="new password").status_code == 302
+        hub.cli("remove-staff", "--user", "staff")
+        assert session.get(f"{hub.url}/board.json", timeout=10).status_code == 401
+        with pytest.raises(RuntimeError, match="no staff user 'staff'"):
+            hub.cli("remove-staff", "--user", "staff")
