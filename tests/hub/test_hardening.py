@@ -178,3 +178,31 @@ def test_every_accepted_call_id_can_be_acknowledged_from_the_staff_page(make_kio
         response = staff.post(path, data={"csrf_token": token, "by": "Sam"}, headers={"X-Requested-With": "fetch"})
         assert response.status_code == 200 and response.get_json()["ok"], call_id
     assert {c["call_id"]: c["state"] for c in kiosk.help()} == dict.fromkeys(call_ids, "acknowledged")
+
+
+# --- escaping -------------------------------------------------------------------------------
+
+def test_room_and_staff_names_are_escaped_on_the_board(hub, make_kiosk, client):
+    evil = "<script>alert(1)</script>"
+    with hub.db.connection_context():
+        set_password(hub, evil, "correct horse")
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    assert client.post("/login", data={"user": evil, "password": "correct horse", "csrf_token": token}
+                       ).status_code == 302
+    kiosk, other = make_kiosk(evil), make_kiosk("Room 4")
+    kiosk.statuses([kiosk.event("help.raised", {"at": 1.0, "call_id": "c1"}),
+                    kiosk.event("help.raised", {"at": 2.0, "call_id": "c2"})])
+    other.statuses([other.event("help.acknowledged", {"at": 3.0, "call_id": "c3", "by": evil})])
+    html = client.get("/board.json").get_json()["html"]
+    room_id = re.search(r"/calls/(\d+)/c1/ack", html).group(1)
+    csrf = re.search(r'name="csrf-token" content="([^"]+)"', client.get("/").get_data(as_text=True)).group(1)
+    assert client.post(f"/calls/{room_id}/c1/ack", data={"csrf_token": csrf, "by": evil},
+                       headers={"X-Requested-With": "fetch"}).get_json()["ok"]
+    escaped = "&lt;script&gt;alert(1)&lt;/script&gt;"
+    for html in (client.get("/").get_data(as_text=True), client.get("/board.json").get_json()["html"],
+                 client.get("/logs").get_data(as_text=True)):
+        assert "<script>alert" not in html
+        assert escaped in html
+    board = client.get("/board.json").get_json()["html"]
+    assert board.count(escaped) >= 4   # two rooms' calls, the "on the way" names, "You answer calls as"
