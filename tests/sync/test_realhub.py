@@ -106,3 +106,33 @@ def test_wrong_token_at_the_real_hub_is_said_plainly(hub, make_room, running):
     assert room.glyph() is Glyph.QUIET
     room.raise_help("button", wait=True)
     wait_until(lambda: room.glyph() is Glyph.NOT_DELIVERED, what="not delivered shown")
+
+
+def test_every_kind_of_event_a_kiosk_writes_is_accepted_by_the_hub(hub, make_room, running, clock):
+    """A whole session with everything that can happen in it: the hub's validation refuses none of it."""
+    name, token = add_room(hub)
+    room = make_room(hub.url, token, sync_seconds=0.2)
+    room.begin()
+    clock.advance(250)
+    room.tick()                                  # the opening's cue
+    room.continue_to_holding()
+    room.extend()
+    clock.advance(2400)
+    room.tick()                                  # holding's cues
+    clock.wall += 90                             # the wall clock steps
+    room.tick()
+    call = room.raise_help("button")
+    room.change_help(F.HELP_CANCELLED, call)
+    room.note(F.BUTTON_HELLO, {"model": "pico", "version": "1.0"})
+    room.note(F.BUTTON_FAULT, {"reason": "no PING for 3 s"})
+    room.note("settings.changed", {"profile": "still"})
+    room.go_to_closing()
+    clock.advance(300)
+    room.tick()
+    room.journal.flush()
+    written = {r.kind for r in room.journal.records()}
+    assert {F.SESSION_STARTED, F.PHASE_CHANGED, F.CUE_FIRED, F.SESSION_EXTENDED, F.CLOCK_STEPPED,
+            F.HELP_RAISED, F.HELP_CANCELLED, F.SESSION_ENDED} <= written
+    running(worker_for(room))
+    wait_until(lambda: drained(room), what="everything answered by the hub")
+    assert outbox.counts(room.journal).rejected == 0, outbox.rejected_events(room.journal)
