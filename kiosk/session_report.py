@@ -51,9 +51,17 @@ def describe_sessions(journal: Journal, zone: tzinfo, limit: int = 10) -> str:
                          f"planned {_mins(planned_len)}, actual {_mins(actual_len)}  ({_BEGAN.get(p.reason, p.reason)})")
         for phase, seconds in state.extensions:
             lines.append(f"  extended {phase} by {_mins(seconds)}")
-        for went_down, came_back in state.interruptions:
-            lines.append(f"  interrupted {_t(went_down, zone)}-{_t(came_back, zone)} "
-                         f"({_mins(came_back - went_down)}): the kiosk was off or restarted")
+        for r in records:
+            d = r.payload
+            if r.kind == F.SESSION_INTERRUPTED and d.get("length_known", True):
+                lines.append(f"  interrupted {_t(d['from'], zone)}-{_t(d['to'], zone)} "
+                             f"({_mins(d['seconds'])}): the kiosk was off or restarted")
+            elif r.kind == F.SESSION_INTERRUPTED:
+                lines.append(f"  interrupted until {_t(d['to'], zone)} for an unknown time: "
+                             "the clock went back across the restart")
+            elif r.kind == F.CLOCK_STEPPED:
+                lines.append(f"  at {_t(d['at'], zone)} the wall clock jumped {d['offset']:+.0f} s; "
+                             "the session's times moved with it")
         for call in calls.calls.values():
             by = f" by {call.by}" if call.by else ""
             lines.append(f"  help call {_t(call.raised_at, zone)} ({call.source}): {call.state}{by}")

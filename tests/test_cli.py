@@ -83,3 +83,23 @@ def test_an_unreadable_database_is_named_not_a_traceback(tmp_path):
     assert out.returncode == 2
     assert f"cannot open the kiosk's database {tmp_path / 'kiosk.sqlite3'}" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_sessions_show_interruptions_and_clock_steps(tmp_path):
+    clock = FakeClock()
+    journal = Journal(tmp_path / "kiosk.sqlite3", clock)
+    room = Room(Config(), journal, clock)
+    room.begin()
+    clock.advance(30)
+    clock.wall += 600
+    room.tick()
+    room.alive()
+    journal.close()
+    clock.reboot(120)
+    journal = Journal(tmp_path / "kiosk.sqlite3", clock)
+    Room(Config(), journal, clock)
+    journal.close()
+    out = kiosk("sessions", "--data", str(tmp_path))
+    assert out.returncode == 0, out.stderr
+    assert "the wall clock jumped +600 s" in out.stdout
+    assert "(2.0 min): the kiosk was off or restarted" in out.stdout
