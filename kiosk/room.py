@@ -199,7 +199,7 @@ class Room:
             old = self.help.open_call()
             if old is not None and old.state in (HelpState.RAISED, HelpState.DELIVERED) \
                     and now - old.raised_at < REPEAT_WITHIN:
-                self.journal.append("help.repeated", {"at": now, "call_id": old.call_id, "source": source},
+                self.journal.append(F.HELP_REPEATED, {"at": now, "call_id": old.call_id, "source": source},
                                     session_id=sid)
                 return old.call_id
             closed = self._change(F.HELP_RESOLVED, old, now, "superseded by a new press") if old else None

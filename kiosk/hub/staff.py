@@ -149,10 +149,11 @@ def _board() -> dict:
         "waiting": s.waiting, "glyph_note": GLYPH_LABELS.get(s.glyph or ""), "open_calls": s.open_calls,
         "call_state": "raised" if s.id in waiting_rooms else "acknowledged" if s.id in coming_rooms else None,
     } for s in statuses]
+    again = helpcalls.presses_again(hub, [c for c in all_calls if c.state in helpcalls.OPEN_STATES])
     call_views = [{
         "room": c.room, "room_id": c.room_id, "call_id": c.call_id, "state": c.state, "by": c.by,
         "raised_at": clock(c.raised_at), "raised_ago": ago(now, c.raised_at),
-        "changed_at": clock(c.changed_at),
+        "changed_at": clock(c.changed_at), "again": again.get(c.call_id, 0),
     } for c in all_calls]
     return {"rooms": room_views, "open_calls": [c for c in call_views if c["state"] in helpcalls.OPEN_STATES],
             "recent_calls": [c for c in call_views if c["state"] not in helpcalls.OPEN_STATES],

@@ -18,6 +18,7 @@ HELP_DELIVERED = "help.delivered"
 HELP_ACKNOWLEDGED = "help.acknowledged"
 HELP_RESOLVED = "help.resolved"
 HELP_CANCELLED = "help.cancelled"
+HELP_REPEATED = "help.repeated"
 
 BUTTON_CONNECTED = "button.connected"
 BUTTON_DISCONNECTED = "button.disconnected"
@@ -28,7 +29,7 @@ BUTTON_TEST = "button.test"
 SESSION_KINDS = frozenset({SESSION_STARTED, PHASE_CHANGED, SESSION_EXTENDED, CUE_FIRED,
                            SESSION_ENDED, SESSION_INTERRUPTED, CLOCK_STEPPED})
 HELP_KINDS = frozenset({HELP_RAISED, HELP_DELIVERED, HELP_ACKNOWLEDGED, HELP_RESOLVED,
-                        HELP_CANCELLED})
+                        HELP_CANCELLED, HELP_REPEATED})
 
 
 @dataclass(frozen=True)

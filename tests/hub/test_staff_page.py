@@ -129,3 +129,17 @@ def test_logs_csv_cells_a_spreadsheet_would_run_as_formulas_are_quoted(hub, make
     assert [r["kind"] for r in rows] == ["'@SUM(1)", "'\tcue", "cue.fired"]
     assert [r["session_id"] for r in rows] == ["'+1", "'\r=1", "s-1"]
     assert rows[2]["payload"] == '{"at": 1.0}'
+
+
+def test_pressing_again_on_an_unanswered_call_shows_on_the_board(hub, make_kiosk, staff):
+    kiosk = make_kiosk()
+    other = make_kiosk("Room 9")
+    kiosk.statuses([kiosk.event("help.raised", {"at": 1.0, "call_id": "c1"})])
+    other.statuses([other.event("help.raised", {"at": 1.0, "call_id": "c9"}),
+                    other.event("help.repeated", {"at": 2.0, "call_id": "c9", "source": "button"})])
+    html = staff.get("/board.json").get_json()["html"]
+    assert html.count("pressed again") == 1
+    kiosk.statuses([kiosk.event("help.repeated", {"at": 2.0, "call_id": "c1", "source": "button"}),
+                    kiosk.event("help.repeated", {"at": 3.0, "call_id": "c1", "source": "button"})])
+    html = staff.get("/board.json").get_json()["html"]
+    assert "pressed again ×2" in html and html.count("pressed again") == 2
