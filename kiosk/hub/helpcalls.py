@@ -122,17 +122,14 @@ def calls(hub: HubDatabase, room_id: int | None = None, now: float | None = None
 def presses_again(hub: HubDatabase, open_calls: list[CallView]) -> dict[str, int]:
     """How often the support person pressed again on each open call: a repeat is a louder call.
 
-    Counted from the stored help.repeated events, near the call's time so the (room, wall) index
-    keeps it cheap on every board refresh.
+    Counted from the stored help.repeated events of the call's room (not by time: a kiosk's clock
+    may be untrusted). Open calls are few, so this stays cheap on every board refresh.
     """
     Event = hub.models.Event
     out: dict[str, int] = {}
     for c in open_calls:
-        query = Event.select().where((Event.room == c.room_id) & (Event.kind == F.HELP_REPEATED)
-                                     & Event.payload.contains(f'"call_id":"{c.call_id}"'))
-        if c.raised_at is not None:
-            query = query.where(Event.wall >= c.raised_at - 3600)
-        count = query.count()
+        count = (Event.select().where((Event.room == c.room_id) & (Event.kind == F.HELP_REPEATED)
+                                      & Event.payload.contains(f'"call_id":"{c.call_id}"')).count())
         if count:
             out[c.call_id] = count
     return out

@@ -79,6 +79,9 @@ def test_staff_page_in_a_real_browser(tmp_path, shots):
         board = browser.js("document.getElementById('board').innerText")
         assert board.index("Room 2") < board.index("Rooms\n"), "the open call is at the top"
         _snap(browser, shots, "open-call")
+        kiosks["Room 2"].send("help.repeated", {"at": time.time(), "call_id": "call-1", "source": "button"})
+        browser.wait_for("document.body.innerText.includes('pressed again')", timeout=5)
+        _snap(browser, shots, "pressed-again")
 
         # Someone types a name for Room 2's call and turns away: the board keeps refreshing regardless.
         name_1 = "document.querySelector('[data-call=\"call-1\"] input.name')"
