@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import uuid
 from pathlib import Path
 from typing import Any, Iterator
@@ -7,6 +8,7 @@ from typing import Any, Iterator
 import pytest
 
 from kiosk.hub.app import create_app
+from kiosk.hub.auth import set_password
 from kiosk.hub.database import HubDatabase, open_hub_database
 from kiosk.hub.rooms import add_room
 from tests.hub.hubproc import fresh_postgres_database
@@ -117,3 +119,14 @@ def make_kiosk(hub: HubDatabase, client):
             token = add_room(hub, name)
         return Kiosk(client, token)
     return make
+
+
+@pytest.fixture
+def staff(hub, client):
+    """A test client logged in as staff."""
+    with hub.db.connection_context():
+        set_password(hub, "staff", "correct horse")
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    client.post("/login", data={"user": "staff", "password": "correct horse", "csrf_token": token})
+    return client

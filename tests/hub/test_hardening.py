@@ -10,16 +10,6 @@ import pytest
 from kiosk.hub.auth import set_password
 
 
-@pytest.fixture
-def staff(hub, client):
-    with hub.db.connection_context():
-        set_password(hub, "staff", "correct horse")
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    client.post("/login", data={"user": "staff", "password": "correct horse", "csrf_token": token})
-    return client
-
-
 def _raw_upload(kiosk, events_json: str):
     body = f'{{"device_id": "{kiosk.device_id}", "waiting": 0, "events": [{events_json}]}}'
     return kiosk.client.post("/api/v1/events", headers={**kiosk.headers, "Content-Type": "application/json"},

@@ -9,18 +9,6 @@ import re
 
 import pytest
 
-from kiosk.hub.auth import set_password
-
-
-@pytest.fixture
-def staff(hub, client):
-    with hub.db.connection_context():
-        set_password(hub, "staff", "correct horse")
-    page = client.get("/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    client.post("/login", data={"user": "staff", "password": "correct horse", "csrf_token": token})
-    return client
-
 
 def _csrf(client) -> str:
     return re.search(r'name="csrf-token" content="([^"]+)"', client.get("/").get_data(as_text=True)).group(1)
