@@ -15,7 +15,8 @@ from kiosk.store.migrations import SchemaTooNew
 log = logging.getLogger(__name__)
 
 
-def _config(args: argparse.Namespace) -> Config:
+def config_from_args(args: argparse.Namespace) -> Config:
+    """The config file with the command line's overrides (each only where the command has the option)."""
     config = load_config(args.config)
     return with_overrides(config, data=getattr(args, "data", None),
                           button_url=getattr(args, "button", None),
@@ -25,7 +26,7 @@ def _config(args: argparse.Namespace) -> Config:
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
-    config = _config(args)
+    config = config_from_args(args)
     print(render(config))
     for warning in config.warnings():
         print(f"warning: {warning}", file=sys.stderr)
@@ -36,24 +37,21 @@ def cmd_check_config(args: argparse.Namespace) -> int:
 def cmd_sessions(args: argparse.Namespace) -> int:
     from kiosk.clock import SystemClock, local_zone
     from kiosk.session_report import describe_sessions
-    from kiosk.store.journal import Journal
+    from kiosk.store.journal import existing_journal
 
-    config = _config(args)
-    if not config.paths.database.exists():
-        print(f"no sessions yet: {config.paths.database} does not exist")
-        return 0
-    journal = Journal(config.paths.database, SystemClock())
-    try:
+    config = config_from_args(args)
+    with existing_journal(config.paths.database, SystemClock()) as journal:
+        if journal is None:
+            print(f"no sessions yet: {config.paths.database} does not exist")
+            return 0
         print(describe_sessions(journal, local_zone(config.timezone), limit=args.limit))
-    finally:
-        journal.close()
     return 0
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     from kiosk.launch import run_kiosk
 
-    return run_kiosk(_config(args), simulate_button=args.simulate_button)
+    return run_kiosk(config_from_args(args), simulate_button=args.simulate_button)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -17,8 +17,9 @@ import queue
 import threading
 import uuid as uuidlib
 from concurrent.futures import Future
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from kiosk.clock import Clock
 from kiosk.session.record import EventRecord, dump_payload
@@ -195,6 +196,20 @@ class Journal:
                 listener(committed)
             except Exception:
                 log.exception("journal commit listener %r failed", listener)
+
+
+@contextmanager
+def existing_journal(path: Path | str, clock: Clock) -> Iterator[Journal | None]:
+    """The journal at path, closed afterwards; None when there is none yet (for read-only commands
+    that must not create one)."""
+    if not Path(path).exists():
+        yield None
+        return
+    journal = Journal(path, clock)
+    try:
+        yield journal
+    finally:
+        journal.close()
 
 
 def record_to_row(r: EventRecord) -> dict[str, Any]:

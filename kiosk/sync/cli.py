@@ -12,73 +12,64 @@ import argparse
 import sys
 from pathlib import Path
 
-from kiosk.config import Config, load_config, with_overrides
-
-
-def _config(args: argparse.Namespace) -> Config:
-    return with_overrides(load_config(args.config), data=getattr(args, "data", None),
-                          hub_url=getattr(args, "hub", None))
+from kiosk.cli import config_from_args
 
 
 def cmd_status(args: argparse.Namespace) -> int:
     from kiosk.clock import SystemClock, local_zone
-    from kiosk.store.journal import Journal
+    from kiosk.store.journal import existing_journal
     from kiosk.sync.status import describe, read_report
 
-    config = _config(args)
-    if not config.paths.database.exists():
-        print(f"nothing to sync yet: {config.paths.database} does not exist")
-        return 0
-    journal = Journal(config.paths.database, SystemClock())
-    try:
+    config = config_from_args(args)
+    with existing_journal(config.paths.database, SystemClock()) as journal:
+        if journal is None:
+            print(f"nothing to sync yet: {config.paths.database} does not exist")
+            return 0
         print(f"hub: {config.hub.url or 'none configured ([hub] url): logs stay on this kiosk'}")
         print(describe(read_report(journal, limit=args.limit), local_zone(config.timezone)))
-    finally:
-        journal.close()
     return 0
 
 
 def cmd_now(args: argparse.Namespace) -> int:
     from kiosk.clock import SystemClock
-    from kiosk.store.journal import Journal
+    from kiosk.store.journal import existing_journal
     from kiosk.sync.client import HubClient, HubError
     from kiosk.sync.status import keep
     from kiosk.sync.upload import Progress, Uploader
 
-    config = _config(args)
+    config = config_from_args(args)
     if not config.hub.url:
         print("no hub configured: set [hub] url (and token) in the config, or pass --hub URL", file=sys.stderr)
         return 2
-    if not config.paths.database.exists():
-        print(f"nothing to sync: {config.paths.database} does not exist")
-        return 0
     clock = SystemClock()
-    journal = Journal(config.paths.database, clock)
-    client = HubClient(config.hub.url, config.hub.token, now=clock.now)
-    total = Progress()
-    try:
-        uploader = Uploader(journal, client, clock.now)
+    with existing_journal(config.paths.database, clock) as journal:
+        if journal is None:
+            print(f"nothing to sync: {config.paths.database} does not exist")
+            return 0
+        client = HubClient(config.hub.url, config.hub.token, now=clock.now)
+        total = Progress()
         try:
-            uploader.begin()
-            total.add(uploader.send_help())
-            while True:
-                step = uploader.send_next()
-                total.add(step)
-                if step.attempted == 0:
-                    break
-            uploader.settle()
-        except HubError as exc:
-            uploader.settle()
-            print(f"sync stopped: {exc}", file=sys.stderr)
+            uploader = Uploader(journal, client, clock.now)
+            try:
+                uploader.begin()
+                total.add(uploader.send_help())
+                while True:
+                    step = uploader.send_next()
+                    total.add(step)
+                    if step.attempted == 0:
+                        break
+                uploader.settle()
+            except HubError as exc:
+                uploader.settle()
+                print(f"sync stopped: {exc}", file=sys.stderr)
+                print(f"sent {total.confirmed}, set aside {total.rejected}, still waiting {uploader.waiting()}")
+                keep(journal, None, str(exc)).result(timeout=10)
+                return 1
             print(f"sent {total.confirmed}, set aside {total.rejected}, still waiting {uploader.waiting()}")
-            keep(journal, None, str(exc)).result(timeout=10)
-            return 1
-        print(f"sent {total.confirmed}, set aside {total.rejected}, still waiting {uploader.waiting()}")
-        keep(journal, clock.now(), "").result(timeout=10)
-        return 0
-    finally:
-        client.close()
-        journal.close()
+            keep(journal, clock.now(), "").result(timeout=10)
+            return 0
+        finally:
+            client.close()
 
 
 def register(subparsers) -> None:
