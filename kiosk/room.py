@@ -200,7 +200,7 @@ class Room:
             if old is not None and old.state in (HelpState.RAISED, HelpState.DELIVERED) \
                     and now - old.raised_at < REPEAT_WITHIN:
                 self.journal.append(F.HELP_REPEATED, {"at": now, "call_id": old.call_id, "source": source},
-                                    session_id=sid)
+                                    session_id=sid).add_done_callback(self._check_commit)
                 return old.call_id
             closed = self._change(F.HELP_RESOLVED, old, now, "superseded by a new press") if old else None
             fact = raise_call(str(uuid.uuid4()), now, source)
@@ -210,6 +210,7 @@ class Room:
             self.help.apply(fact, session_id=sid)
             self._committing.add(call_id)
             future = self.journal.append(fact.kind, fact.data, session_id=sid)
+            future.add_done_callback(self._check_commit)  # before _raised: the glyph must know at once
         if closed is not None:
             self._tell([closed])
         if wait:
@@ -221,13 +222,10 @@ class Room:
         return call_id
 
     def _raised(self, fact: Fact, done: Future) -> None:
-        """Once help.raised is committed, show it; if the journal failed, show it as NOT delivered."""
+        """Once help.raised is written, show it; if the journal failed (_check_commit has marked it),
+        it shows as NOT delivered."""
         with self._lock:
             self._committing.discard(fact.data["call_id"])
-        if done.exception() is not None:
-            log.error("help call %s could not be written to the journal (%s): shown as NOT delivered",
-                      fact.data["call_id"], done.exception())
-            self.health.journal_ok = False
         self._tell([fact])
 
     def _shown_call(self) -> HelpCall | None:
