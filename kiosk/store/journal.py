@@ -19,7 +19,7 @@ import uuid as uuidlib
 from concurrent.futures import Future
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping, NamedTuple
 
 from kiosk.clock import Clock
 from kiosk.session.record import EventRecord, dump_payload
@@ -34,6 +34,13 @@ _BATCH = 500
 
 class JournalClosed(RuntimeError):
     pass
+
+
+class _Pending(NamedTuple):
+    """An appended event and its row, the payload already encoded in the caller's thread."""
+
+    record: EventRecord
+    row: dict[str, Any]
 
 
 class Journal:
@@ -57,7 +64,7 @@ class Journal:
                session_id: str | None = None) -> "Future[EventRecord]":
         """Raises TypeError here, in the caller's thread, for a payload JSON cannot hold."""
         try:
-            dump_payload(payload or {})
+            text = dump_payload(payload or {})
         except (TypeError, ValueError) as exc:
             raise TypeError(f"the payload of a {kind!r} event cannot be journalled: {exc}") from None
         with self._seq_lock:
@@ -70,7 +77,7 @@ class Journal:
                 payload=dict(payload or {}))
             self._next_seq += 1
             future: Future[EventRecord] = Future()
-            self._queue.put((record, future))
+            self._queue.put((_Pending(record, record_to_row(record, text)), future))
         return future
 
     def write(self, fn: Callable[[], Any]) -> "Future[Any]":
@@ -153,11 +160,11 @@ class Journal:
         self.db.close()  # this thread's own connection; close() closes the caller's
 
     def _commit(self, batch: list[tuple[Any, Future]]) -> None:
-        records = [(item, fut) for item, fut in batch if isinstance(item, EventRecord)]
-        if records:
-            self._commit_events(records)
+        pending = [(item, fut) for item, fut in batch if isinstance(item, _Pending)]
+        if pending:
+            self._commit_events(pending)
         for item, fut in batch:
-            if isinstance(item, EventRecord):
+            if isinstance(item, _Pending):
                 continue
             try:
                 with self.db.atomic():
@@ -168,27 +175,27 @@ class Journal:
             else:
                 fut.set_result(value)
 
-    def _commit_events(self, records: list[tuple[EventRecord, Future]]) -> None:
+    def _commit_events(self, pending: list[tuple[_Pending, Future]]) -> None:
         """One transaction for the batch; if it fails, one per event, so one bad event loses only itself."""
         try:
             with self.db.atomic():
-                self.models.Event.insert_many([record_to_row(r) for r, _ in records]).execute()
-            committed = records
+                self.models.Event.insert_many([p.row for p, _ in pending]).execute()
+            written = pending
         except Exception:  # thread boundary: fall back to one event at a time, keep the writer up
             log.exception("journal commit of %d events to %s failed; writing them one by one",
-                          len(records), self.path)
-            committed = []
-            for rec, fut in records:
+                          len(pending), self.path)
+            written = []
+            for p, fut in pending:
                 try:
                     with self.db.atomic():
-                        self.models.Event.insert(record_to_row(rec)).execute()
-                    committed.append((rec, fut))
+                        self.models.Event.insert(p.row).execute()
+                    written.append((p, fut))
                 except Exception as exc:
-                    log.error("journal: event %s (%s) could not be written: %s", rec.seq, rec.kind, exc)
+                    log.error("journal: event %s (%s) could not be written: %s", p.record.seq, p.record.kind, exc)
                     fut.set_exception(exc)
-        for rec, fut in committed:
-            fut.set_result(rec)
-        committed = [r for r, _ in committed]
+        for p, fut in written:
+            fut.set_result(p.record)
+        committed = [p.record for p, _ in written]
         if not committed:
             return
         for listener in list(self._listeners):
@@ -212,10 +219,10 @@ def existing_journal(path: Path | str, clock: Clock) -> Iterator[Journal | None]
         journal.close()
 
 
-def record_to_row(r: EventRecord) -> dict[str, Any]:
+def record_to_row(r: EventRecord, payload_text: str) -> dict[str, Any]:
     return {"seq": r.seq, "uuid": r.uuid, "device_id": r.device_id, "wall": r.wall, "mono": r.mono,
             "boot_id": r.boot_id, "clock_trusted": r.clock_trusted, "session_id": r.session_id,
-            "kind": r.kind, "payload": dump_payload(r.payload)}
+            "kind": r.kind, "payload": payload_text}
 
 
 def row_to_record(row: Any) -> EventRecord:
