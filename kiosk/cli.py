@@ -11,6 +11,7 @@ from kiosk import __version__
 from kiosk.config import Config, ConfigError, load_config, render, with_overrides
 from kiosk.store.database import DatabaseUnavailable
 from kiosk.store.migrations import SchemaTooNew
+from kiosk.store.ownership import DataFolderInUse
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"configuration error:\n{exc}", file=sys.stderr)
         return 2
-    except (DatabaseUnavailable, SchemaTooNew) as exc:
+    except (DatabaseUnavailable, SchemaTooNew, DataFolderInUse) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

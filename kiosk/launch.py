@@ -114,11 +114,10 @@ def run_kiosk(config: Config, simulate_button: bool = False) -> int:
         for running in apps:
             running.request_stop()
 
-    previous = signal.signal(signal.SIGTERM, on_sigterm)
-
     from kiosk.station import Station
 
-    station = Station(config, simulate_button=simulate_button)
+    station = Station(config, simulate_button=simulate_button)  # refuses a data folder another kiosk owns
+    previous = signal.signal(signal.SIGTERM, on_sigterm)
     try:
         station.start()
         if simulate_button:

@@ -32,6 +32,11 @@ class Station:
         self.config = config
         self.clock = clock or SystemClock()
         self.journal = Journal(config.paths.database, self.clock)
+        try:
+            self.journal.claim()  # before the Room journals anything: a second kiosk is refused here
+        except BaseException:
+            self.journal.close()
+            raise
         self.room = Room(config, self.journal, self.clock)
         self.simulate_button = simulate_button
         self.services: list[Service] = []

@@ -24,6 +24,17 @@ PRAGMAS = {
 }
 
 
+def writing(db: SqliteDatabase):
+    """A write transaction that takes SQLite's write lock when it begins.
+
+    Under a deferred BEGIN, a transaction that reads and then writes fails at once with
+    "database is locked" (SQLITE_BUSY_SNAPSHOT, which the busy timeout does not cover) when another
+    connection — `kiosk sync now` beside a running kiosk — committed after the read. BEGIN IMMEDIATE
+    waits its turn (up to busy_timeout) instead.
+    """
+    return db.atomic("IMMEDIATE")
+
+
 class DatabaseUnavailable(RuntimeError):
     """The kiosk's database cannot be opened; the message names the file and what to do."""
 

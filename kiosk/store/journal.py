@@ -23,7 +23,8 @@ from typing import Any, Callable, Iterable, Iterator, Mapping, NamedTuple
 
 from kiosk.clock import Clock
 from kiosk.session.record import EventRecord, dump_payload
-from kiosk.store.database import open_database
+from kiosk.store import ownership
+from kiosk.store.database import open_database, writing
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +50,9 @@ class Journal:
         self.clock = clock
         self.db, self.models = open_database(self.path)
         self.device_id = self._device_id()
-        last = self.models.Event.select(self.models.Event.seq).order_by(self.models.Event.seq.desc()).first()
-        self._next_seq = (last.seq + 1) if last else 1
+        self._next_seq = self._stored_next_seq()
         self._seq_lock = threading.Lock()
+        self._ownership: ownership.Ownership | None = None
         self._queue: queue.Queue = queue.Queue()
         self._listeners: list[CommitListener] = []
         self._closed = False
@@ -60,6 +61,16 @@ class Journal:
 
     # --- writing ------------------------------------------------------------
 
+    def claim(self) -> None:
+        """Become the one process that appends to this journal (raises DataFolderInUse naming the owner).
+
+        append() claims by itself; a kiosk claims at start so a second one is refused before it writes.
+        """
+        with self._seq_lock:
+            if self._ownership is None:
+                self._ownership = ownership.claim(self.path)
+                self._next_seq = max(self._next_seq, self._stored_next_seq())  # the last owner may have written since
+
     def append(self, kind: str, payload: Mapping[str, Any] | None = None,
                session_id: str | None = None) -> "Future[EventRecord]":
         """Raises TypeError here, in the caller's thread, for a payload JSON cannot hold."""
@@ -67,6 +78,8 @@ class Journal:
             text = dump_payload(payload or {})
         except (TypeError, ValueError) as exc:
             raise TypeError(f"the payload of a {kind!r} event cannot be journalled: {exc}") from None
+        if self._ownership is None:
+            self.claim()
         with self._seq_lock:
             if self._closed:
                 raise JournalClosed(f"the journal at {self.path} is closed")
@@ -108,6 +121,8 @@ class Journal:
             self._queue.put((_STOP, None))
         self._writer.join(timeout)
         self.db.close()
+        if self._ownership is not None:
+            self._ownership.release()
 
     # --- reading ------------------------------------------------------------
 
@@ -134,12 +149,16 @@ class Journal:
 
     # --- the writer thread ----------------------------------------------------
 
+    def _stored_next_seq(self) -> int:
+        last = self.models.Event.select(self.models.Event.seq).order_by(self.models.Event.seq.desc()).first()
+        return (last.seq + 1) if last else 1
+
     def _device_id(self) -> str:
         existing = self.get_meta("device_id")
         if existing:
             return existing
         new = str(uuidlib.uuid4())
-        with self.db.atomic():
+        with writing(self.db):
             self.models.Meta.insert(key="device_id", value=new).on_conflict_ignore().execute()
         return self.get_meta("device_id") or new
 
@@ -167,7 +186,7 @@ class Journal:
             if isinstance(item, _Pending):
                 continue
             try:
-                with self.db.atomic():
+                with writing(self.db):
                     value = item()
             except Exception as exc:  # thread boundary: report to the waiter, keep the writer up
                 log.exception("journal write %r to %s failed", item, self.path)
@@ -178,7 +197,7 @@ class Journal:
     def _commit_events(self, pending: list[tuple[_Pending, Future]]) -> None:
         """One transaction for the batch; if it fails, one per event, so one bad event loses only itself."""
         try:
-            with self.db.atomic():
+            with writing(self.db):
                 self.models.Event.insert_many([p.row for p, _ in pending]).execute()
             written = pending
         except Exception:  # thread boundary: fall back to one event at a time, keep the writer up
@@ -187,7 +206,7 @@ class Journal:
             written = []
             for p, fut in pending:
                 try:
-                    with self.db.atomic():
+                    with writing(self.db):
                         self.models.Event.insert(p.row).execute()
                     written.append((p, fut))
                 except Exception as exc:
