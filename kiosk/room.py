@@ -180,10 +180,17 @@ class Room:
 
     def _check_commit(self, done: Future) -> None:
         """Runs in the journal writer thread; a failed write is shown, never swallowed."""
-        if done.exception() is not None and self.health.journal_ok:
-            log.error("the journal could not write to %s: %s", self.journal.path, done.exception())
-            self.health.journal_ok = False
+        if done.exception() is not None and self._journal_failed(done.exception()):
             self._tell([Fact("health.changed", {"journal_ok": False})])
+
+    def _journal_failed(self, exc: BaseException) -> bool:
+        """Marks the journal as failing; True the first time."""
+        with self._lock:
+            if not self.health.journal_ok:
+                return False
+            log.error("the journal could not write to %s: %s", self.journal.path, exc)
+            self.health.journal_ok = False
+            return True
 
     # --- help calls -----------------------------------------------------------
 
@@ -222,11 +229,16 @@ class Room:
         return call_id
 
     def _raised(self, fact: Fact, done: Future) -> None:
-        """Once help.raised is written, show it; if the journal failed (_check_commit has marked it),
-        it shows as NOT delivered."""
+        """Once help.raised is settled, show it: as NOT delivered when it could not be written.
+
+        The failure is read from the future itself, not left to _check_commit: a Future wakes its
+        waiters before it runs its callbacks, so the button thread may get here first, and the call
+        must not be shown for a moment as on its way while the journal's failure is still unknown.
+        """
         with self._lock:
+            newly_failed = done.exception() is not None and self._journal_failed(done.exception())
             self._committing.discard(fact.data["call_id"])
-        self._tell([fact])
+        self._tell([Fact("health.changed", {"journal_ok": False}), fact] if newly_failed else [fact])
 
     def _shown_call(self) -> HelpCall | None:
         call = self.help.open_call()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
@@ -104,6 +106,82 @@ def test_a_help_call_the_journal_cannot_write_is_shown_as_not_delivered(kiosk, c
     call = room.raise_help("button")  # no exception reaches the button link
     assert room.view().help_call.call_id == call
     assert room.glyph() is Glyph.NOT_DELIVERED and room.health.journal_ok is False
+
+
+class CallbacksLate(Future):
+    """A future that wakes its waiters before it runs its callbacks, as concurrent.futures does,
+    with the gap held open until the test lets go: the window where the glyph once said "sending"."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = threading.Event()
+        self.late = threading.Thread(target=lambda: (self.release.wait(10), Future._invoke_callbacks(self)))
+        self.finished = threading.Event()
+
+    def _invoke_callbacks(self) -> None:
+        self.late.start()
+        self.finished.set()
+
+    def let_go(self) -> None:
+        assert self.finished.wait(10)
+        self.release.set()
+        self.late.join(10)
+
+
+def late_callbacks(room: Room, monkeypatch) -> list[CallbacksLate]:
+    made: list[CallbacksLate] = []
+    real_append = room.journal.append
+
+    def append(kind, payload=None, session_id=None):
+        inner, outer = real_append(kind, payload, session_id), CallbacksLate()
+        made.append(outer)
+        inner.add_done_callback(lambda done: outer.set_exception(done.exception()) if done.exception()
+                                else outer.set_result(done.result()))
+        return outer
+
+    monkeypatch.setattr(room.journal, "append", append)
+    return made
+
+
+def disk_full_journal(room: Room, monkeypatch) -> None:
+    def disk_full(*_a, **_k):
+        raise OperationalError("database or disk is full")
+
+    monkeypatch.setattr(room.journal.models.Event, "insert_many", disk_full)
+    monkeypatch.setattr(room.journal.models.Event, "insert", disk_full)
+
+
+def test_an_unwritten_help_call_is_never_shown_as_on_its_way_even_before_the_writer_reports(
+        kiosk, clock, monkeypatch):
+    room = kiosk()
+    room.update_health(hub_reachable=True)
+    disk_full_journal(room, monkeypatch)
+    futures = late_callbacks(room, monkeypatch)
+    seen: list[Glyph] = []
+    room.subscribe(lambda facts: seen.append(room.glyph()))
+    call = room.raise_help("button")
+    assert room.glyph() is Glyph.NOT_DELIVERED and room.health.journal_ok is False
+    assert room.view().help_call.call_id == call
+    for future in futures:
+        future.let_go()
+    assert room.glyph() is Glyph.NOT_DELIVERED and Glyph.SENDING not in seen
+
+
+def test_an_unwritten_help_call_raised_without_waiting_never_shows_as_on_its_way(kiosk, clock, monkeypatch):
+    room = kiosk()
+    room.update_health(hub_reachable=True)
+    disk_full_journal(room, monkeypatch)
+    futures = late_callbacks(room, monkeypatch)
+    seen: list[Glyph] = []
+    room.subscribe(lambda facts: seen.append(room.glyph()))
+    call = room.raise_help("button", wait=False)
+    seen.append(room.glyph())
+    futures[-1].exception(timeout=10)
+    seen.append(room.glyph())
+    for future in futures:
+        future.let_go()
+    assert room.view().help_call.call_id == call and room.glyph() is Glyph.NOT_DELIVERED
+    assert Glyph.SENDING not in seen
 
 
 def test_one_event_that_cannot_be_written_loses_only_itself(kiosk, clock):

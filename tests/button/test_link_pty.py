@@ -114,6 +114,8 @@ def test_a_hundred_unplug_replug_cycles_leave_no_descriptors_behind(make_room, t
     path = tmp_path / "kiosk-button"
     room, _ = make_room(button(str(path)))
     kinds(room)  # this thread's SQLite connection is opened before the count, not during it
+    room.journal.claim()  # and the ownership lock and the writer thread's connection
+    room.journal.flush()
     gc.collect()  # earlier tests' SQLite connections from finished threads go now, not mid-count
     before = _open_fds()
     current = Pty()
