@@ -1,9 +1,11 @@
 """Supervision of a firmware button: it sends PING every second; three missed are a fault.
 
-Supervision starts with the first PING or HELLO on a connection. A button
-that has sent neither (an any-byte button, a plain adapter, a line-mode
-button with no heartbeat) is supervised only by whether its port is open,
-so it is never faulted for silence.
+A `line` button must speak: after the port opens, it has `timeout` seconds
+to send its first PING or HELLO, or it is silent (a Pico whose program
+crashed still enumerates as a serial port; another device may have taken
+its name). Once it has spoken, a silence longer than `timeout` is a fault.
+A heartbeat that is not required (an any-byte button, a plain adapter) never
+faults for silence: those are supervised by their port and lines.
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ class Heard(Enum):
 
 
 class Heartbeat:
-    def __init__(self, timeout: float = PING_TIMEOUT) -> None:
+    def __init__(self, timeout: float = PING_TIMEOUT, required: bool = False) -> None:
         self.timeout = timeout
+        self.required = required
         self.speaks_protocol = False
         self.faulted = False
         self._last = 0.0
@@ -38,6 +41,7 @@ class Heartbeat:
         self._last = now
         if not self.speaks_protocol:
             self.speaks_protocol = True
+            self.faulted = False
             return Heard.FIRST
         if self.faulted:
             self.faulted = False
@@ -45,8 +49,9 @@ class Heartbeat:
         return Heard.NOTHING_NEW
 
     def silent_too_long(self, now: float) -> bool:
-        """True once, when the silence first exceeds the timeout."""
-        if self.speaks_protocol and not self.faulted and now - self._last > self.timeout:
+        """True once per silence, when it first exceeds the timeout."""
+        supervised = self.speaks_protocol or self.required
+        if supervised and not self.faulted and now - self._last > self.timeout:
             self.faulted = True
             return True
         return False

@@ -2,9 +2,11 @@
 
 An unplugged USB device shows up as `SerialException` from pyserial or as a
 bare `OSError` (EIO from a read, or from the modem-status ioctl); both mean
-the same thing here: the button is gone. The link logs it, shows a button
-fault to the facilitator, journals it once per outage, and reopens the port
-with a capped exponential backoff until the button is back.
+the same thing here: the button is gone. The link shows a button fault to
+the facilitator at once and reopens the port with a capped exponential
+backoff until the button is back. An open port is not yet a working button:
+`supervision.py` decides when it has proved itself, what the journal hears
+(once per outage, not once per reopen) and how long to wait between tries.
 
 Only the link thread touches the port. Room listeners (which run in other
 threads) just mark the LED as stale; the link thread writes `LED ...` to a
@@ -28,14 +30,15 @@ from kiosk.button.modem import POLL_SECONDS, SETTLE_SECONDS, ModemLineDebouncer
 from kiosk.button.pattern import PressPattern
 from kiosk.button.port import READ_TIMEOUT, PortProblem, open_port
 from kiosk.button.signals import Kind, Signal
+from kiosk.button.supervision import PROVEN_SECONDS, SUMMARY_SECONDS, Fault, Report, Supervision
 from kiosk.config import ButtonConfig
 from kiosk.room import Room
-from kiosk.session import facts as F
 from kiosk.session.facts import Fact
 
 log = logging.getLogger(__name__)
 
 Opener = Callable[..., serial.SerialBase]
+Wait = Callable[[threading.Event, float], bool]
 UNPLUGGED = (serial.SerialException, OSError)
 _LOUD_IGNORED = 3
 
@@ -44,7 +47,8 @@ class ButtonLink:
     """The help button on one serial URL, in its own thread: start() once, stop() on the way out.
 
     The keyword-only arguments are seams for tests and benches (a fake clock,
-    short backoffs, a custom opener); the defaults are the production values.
+    short backoffs, a custom opener, `wait(stop_event, seconds) -> stopping` for
+    every pause of the thread); the defaults are the production values.
     """
 
     def __init__(self, config: ButtonConfig, room: Room, *,
@@ -56,7 +60,10 @@ class ButtonLink:
                  poll_seconds: float = POLL_SECONDS,
                  quiet_seconds: float = QUIET_SECONDS,
                  settle_seconds: float = SETTLE_SECONDS,
-                 opener: Opener = open_port) -> None:
+                 proven_seconds: float = PROVEN_SECONDS,
+                 summary_seconds: float = SUMMARY_SECONDS,
+                 opener: Opener = open_port,
+                 wait: Wait = threading.Event.wait) -> None:
         if not config.url:
             raise ValueError("ButtonLink needs [button] url: a device path such as /dev/kiosk-button")
         if config.mode not in ("line", "any_byte", "modem"):
@@ -73,23 +80,24 @@ class ButtonLink:
         self.backoff_max = backoff_max
         self.poll_seconds = poll_seconds
         self.opener = opener
+        self.wait = wait
         self.caller = HelpCaller(room, PressPattern(config.press, config.double_press_seconds),
                                  where={"url": self.url})
         self.lines = LineDecoder()
         self.bytes = AnyByteDecoder(quiet_seconds)
         self.modem = ModemLineDebouncer(settle_seconds)
-        self.heartbeat = Heartbeat(ping_timeout)
+        self.heartbeat = Heartbeat(ping_timeout, required=self.mode == "line")
+        self.supervision = Supervision(self.mode, self._kind(), backoff_initial=backoff_initial,
+                                       backoff_max=backoff_max, summary_seconds=summary_seconds,
+                                       proven_seconds=None if self.mode == "line" else proven_seconds)
         self.connected = False
         self.connects = 0
-        self.outages = 0
         self._stop = threading.Event()
         self._led_stale = threading.Event()
         self._led_sent: str | None = None
         self._port: serial.SerialBase | None = None
         self._thread: threading.Thread | None = None
         self._subscribed = False
-        self._delay = backoff_initial
-        self._outage_noted = False
         self._ignored_loud = 0
 
     # --- lifecycle -----------------------------------------------------------------
@@ -123,6 +131,10 @@ class ButtonLink:
             self._subscribed = False
 
     @property
+    def outages(self) -> int:
+        return self.supervision.outages
+
+    @property
     def running(self) -> bool:
         return self._thread is not None and self._thread.is_alive()
 
@@ -133,14 +145,13 @@ class ButtonLink:
     # --- the thread ------------------------------------------------------------------
 
     def _run(self) -> None:
-        self._delay = self.backoff_initial
-        self._outage_noted = False
+        self.supervision.delay = self.backoff_initial
         while not self._stop.is_set():
             try:
                 self._attempt()
             except Exception:
                 log.exception("the help button link hit an unexpected error on %s; it carries on", self.url)
-                self._stop.wait(self.backoff_max)
+                self.wait(self._stop, self.backoff_max)
         log.info("help button link stopped")
 
     def _attempt(self) -> None:
@@ -150,25 +161,21 @@ class ButtonLink:
         except Exception as exc:
             if not isinstance(exc, PortProblem):
                 log.exception("opening the button port %s failed unexpectedly", self.url)
-            first, self._outage_noted = not self._outage_noted, True
-            self._cannot_open(str(exc), first)
-            self._stop.wait(self._delay)
-            self._delay = min(self._delay * 2, self.backoff_max)
+            self._apply(self.supervision.failed(Fault.CANNOT_OPEN, self.monotonic(), str(exc)))
+            self.wait(self._stop, self.supervision.retry_delay())
             return
-        self._delay = self.backoff_initial
-        self._outage_noted = False
         self._port = port
         try:
             self._connected(port)
             self._serve(port)
         except UNPLUGGED as exc:
             if not self._stop.is_set():
-                self._outage_noted = True
-                self._lost(f"{type(exc).__name__}: {exc}")
+                log.debug("help button port %s failed: %s: %s", self.url, type(exc).__name__, exc)
+                self._apply(self.supervision.failed(Fault.LOST, self.monotonic(), f"{type(exc).__name__}: {exc}"))
         except Exception as exc:
             log.exception("the button link failed while serving %s", self.url)
-            self._outage_noted = True
-            self._lost(f"unexpected {type(exc).__name__}: {exc}")
+            self._apply(self.supervision.failed(Fault.LOST, self.monotonic(),
+                                                f"unexpected {type(exc).__name__}: {exc}"))
         finally:
             self._port = None
             self.connected = False
@@ -176,23 +183,13 @@ class ButtonLink:
                 port.close()
             except Exception:
                 log.debug("closing %s failed", self.url, exc_info=True)
-        self._stop.wait(self._delay)
+        self.wait(self._stop, self.supervision.retry_delay())
 
-    def _cannot_open(self, reason: str, first: bool) -> None:
-        if not first:
-            log.debug("button still not there: %s", reason)
-            return
-        self.outages += 1
-        log.warning("help button: %s; retrying every %.0f s at most", reason, self.backoff_max)
-        self.room.note(F.BUTTON_FAULT, {"url": self.url, "fault": "cannot_open", "detail": reason})
-        self.room.update_health(button_ok=False, button_detail=f"help button not working: {reason}")
-
-    def _lost(self, reason: str) -> None:
-        self.outages += 1
-        log.warning("help button on %s lost (%s): reconnecting", self.url, reason)
-        self.room.note(F.BUTTON_DISCONNECTED, {"url": self.url, "reason": reason})
-        self.room.update_health(button_ok=False,
-                                button_detail="help button unplugged or not answering: reconnecting")
+    def _apply(self, report: Report) -> None:
+        for entry in report.entries:
+            self.room.note(entry.kind, {"url": self.url, **entry.payload})
+        if report.shown is not None:
+            self.room.update_health(button_ok=report.shown.ok, button_detail=report.shown.detail)
 
     def _connected(self, port: serial.SerialBase) -> None:
         now = self.monotonic()
@@ -207,9 +204,8 @@ class ButtonLink:
             port.rts = True
             port.dtr = True
         self.connected = True
-        log.info("help button connected on %s", self.url)
-        self.room.note(F.BUTTON_CONNECTED, {"url": self.url, "mode": self.mode})
-        self.room.update_health(button_ok=True, button_detail=f"help button connected ({self._kind()})")
+        log.debug("help button port %s open", self.url)
+        self._apply(self.supervision.opened(now))
 
     def _kind(self) -> str:
         return {"line": "firmware button", "any_byte": "simple button",
@@ -226,6 +222,7 @@ class ButtonLink:
                 self._decode(data, now)
             if self.heartbeat.silent_too_long(now):
                 self._silent(now)
+            self._apply(self.supervision.tick(now))
             self._update_led(port)
 
     def _decode(self, data: bytes, now: float) -> None:
@@ -245,17 +242,18 @@ class ButtonLink:
         heard = self.heartbeat.heard(now, heartbeat=signal.kind in (Kind.PING, Kind.HELLO))
         if heard is Heard.FIRST:
             self._led_stale.set()
-        elif heard is Heard.RECOVERED:
-            log.info("help button on %s is answering again", self.url)
-            self.room.note(F.BUTTON_FAULT, {"url": self.url, "fault": "no_ping", "cleared": True})
-            self.room.update_health(button_ok=True, button_detail=f"help button connected ({self._kind()})")
+        if heard is not Heard.NOTHING_NEW:
+            self._apply(self.supervision.proven(now))
 
     def _silent(self, now: float) -> None:
-        silence = self.heartbeat.silence(now)
-        log.warning("help button on %s sent no PING for %.1f s", self.url, silence)
-        self.room.note(F.BUTTON_FAULT, {"url": self.url, "fault": "no_ping", "silent_seconds": round(silence, 1)})
-        self.room.update_health(button_ok=False,
-                                button_detail="help button stopped answering: check its cable")
+        silence = round(self.heartbeat.silence(now), 1)
+        if self.heartbeat.speaks_protocol:
+            self._apply(self.supervision.failed(Fault.NO_PING, now, f"no PING for {silence} s",
+                                                silent_seconds=silence))
+        else:
+            self._apply(self.supervision.failed(Fault.SILENT, now,
+                                                f"no PING or HELLO in the {silence} s since the port opened",
+                                                silent_seconds=silence))
 
     def _report_ignored(self) -> None:
         self._ignored_loud += 1
@@ -289,7 +287,8 @@ class ButtonLink:
             log.warning("the help button's %s line is closed at connect: a held button or reversed wiring? "
                         "Not a call; waiting for it to open", self.config.modem_line.upper())
         self.modem.sample(first, self.monotonic())
-        while not self._stop.wait(self.poll_seconds):
+        while not self.wait(self._stop, self.poll_seconds):
             now = self.monotonic()
             for signal in self.modem.sample(read_line(), now):
                 self.caller.handle(signal, now)
+            self._apply(self.supervision.tick(now))

@@ -6,7 +6,8 @@ The far end (`Adapter`, looked up by NAME in ADAPTERS) is wired as the
 deploy notes say: the switch joins RTS to CTS and DTR to DSR, so a line
 reads closed only while the kiosk drives its source high. Each read of a
 line can take the next level from a script and advances a fake clock by
-one poll step, so debounce tests do not depend on thread timing.
+one poll step, so debounce tests do not depend on thread timing. A
+`broken` adapter opens and then fails its first modem-line ioctl with EIO.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from serial.serialutil import PortNotOpenError, SerialBase, SerialException
 class Adapter:
     def __init__(self, step: float = 0.01) -> None:
         self.plugged = True
+        self.broken = False
         self.switch_closed = False
         self.script: deque[bool] = deque()
         self.open_ports = 0
@@ -76,7 +78,7 @@ class Serial(SerialBase):
     def _line(self, source_high: bool) -> bool:
         if not self.is_open:
             raise PortNotOpenError()
-        if not self._adapter.plugged:
+        if not self._adapter.plugged or self._adapter.broken:
             raise OSError(errno.EIO, "Input/output error")
         return self._adapter.sample() and source_high
 

@@ -130,3 +130,15 @@ def test_heartbeat_faults_once_after_three_missed_pings_and_recovers():
     assert h.heard(9.5) is Heard.RECOVERED
     h.connected(20.0)
     assert not h.speaks_protocol and not h.silent_too_long(99.0)
+
+
+def test_a_required_heartbeat_faults_a_button_that_never_speaks_once_then_its_first_ping_counts():
+    h = Heartbeat(timeout=3.5, required=True)
+    h.connected(10.0)
+    assert h.heard(11.0, heartbeat=False) is Heard.NOTHING_NEW
+    assert not h.silent_too_long(13.5)
+    assert h.silent_too_long(13.6)
+    assert not h.silent_too_long(400.0)
+    assert h.heard(401.0) is Heard.FIRST and h.speaks_protocol and not h.faulted
+    assert not h.silent_too_long(404.0)
+    assert h.silent_too_long(404.6)

@@ -21,7 +21,7 @@ def start(make_room, name: str, **config):
     link = ButtonLink(room.config.button, room, monotonic=adapter.monotonic, poll_seconds=0.001,
                       settle_seconds=0.03, backoff_initial=0.005, backoff_max=0.02)
     link.start()
-    wait_for(lambda: link.connected, what="the adapter to open")
+    wait_for(lambda: link.supervision.working, what="the adapter to open and prove itself")
     return room, link, adapter
 
 

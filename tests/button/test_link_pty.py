@@ -16,7 +16,7 @@ from kiosk.button.port import PortProblem, open_port
 from kiosk.session import facts as F
 from kiosk.session.glyph import Glyph
 
-from tests.button.conftest import Pty, button, kinds, records, wait_for
+from tests.button.conftest import Pty, SimulatedTime, button, kinds, records, wait_for
 
 FAST = dict(read_timeout=0.01, backoff_initial=0.01, backoff_max=0.05)
 
@@ -50,8 +50,15 @@ def linked(make_room, pty, tmp_path):
         link.stop()
 
 
+def speak(link: ButtonLink, pty: Pty) -> None:
+    """The button's first PING on this connection (a Pico sends one every second)."""
+    pty.write(b"PING\n")
+    wait_for(lambda: link.supervision.working, what="the button's first PING")
+
+
 def test_a_press_becomes_one_help_raised_and_changes_the_glyph(linked, pty):
     room, link, _ = linked()
+    speak(link, pty)
     assert room.glyph() is Glyph.QUIET
     pty.write(b"HELP\r\n")
     wait_for(lambda: room.view().help_call is not None, what="the help call")
@@ -82,6 +89,7 @@ def test_random_bytes_long_lines_and_binary_noise_make_no_call_and_no_crash(link
 
 def test_unplug_shows_a_fault_quickly_and_a_new_pty_at_the_same_path_reconnects(linked, pty):
     room, link, path = linked()
+    speak(link, pty)
     pty.close()
     wait_for(lambda: not room.health.button_ok, timeout=2.0, what="the fault after unplugging")
     assert room.glyph() is Glyph.BUTTON_FAULT
@@ -89,8 +97,10 @@ def test_unplug_shows_a_fault_quickly_and_a_new_pty_at_the_same_path_reconnects(
     replug = Pty()
     try:
         plug(path, replug)
-        wait_for(lambda: link.connects == 2 and room.health.button_ok, what="the reconnect")
-        assert room.glyph() is Glyph.QUIET
+        wait_for(lambda: link.connects == 2, what="the reconnect")
+        assert not room.health.button_ok, "an open port is not yet a working button"
+        speak(link, replug)
+        assert room.health.button_ok and room.glyph() is Glyph.QUIET
         replug.write(b"HELP\n")
         wait_for(lambda: kinds(room, F.HELP_RAISED), what="a call on the new port")
         assert kinds(room, F.BUTTON_CONNECTED, F.BUTTON_DISCONNECTED) == [
@@ -124,12 +134,14 @@ def test_a_hundred_unplug_replug_cycles_leave_no_descriptors_behind(make_room, t
     link.start()
     try:
         wait_for(lambda: link.connected, what="the first connect")
+        speak(link, current)
         for cycle in range(2, 102):
             current.close()
             wait_for(lambda: not link.connected, what=f"unplug {cycle}")
             current = Pty()
             plug(path, current)
             wait_for(lambda: link.connects == cycle, what=f"replug {cycle}")
+            speak(link, current)
         current.write(b"HELP\n")
         wait_for(lambda: kinds(room, F.HELP_RAISED), what="a call after 100 replugs")
     finally:
@@ -153,6 +165,7 @@ def test_a_missing_button_is_one_fault_however_many_retries_then_it_connects(mak
         wait_for(lambda: link.outages == 1 and link.connects == 0, what="retries")
         plug(path, p)
         wait_for(lambda: link.connected, what="the late button")
+        speak(link, p)
         assert kinds(room, F.BUTTON_FAULT, F.BUTTON_CONNECTED) == [F.BUTTON_FAULT, F.BUTTON_CONNECTED]
         assert room.health.button_ok
     finally:
@@ -230,12 +243,96 @@ def test_missed_pings_are_a_fault_and_a_ping_clears_it(linked, pty):
     assert link.connects == 1
 
 
-def test_a_silent_simple_button_is_never_faulted_for_silence(linked, pty):
-    room, link, _ = linked(seams={"ping_timeout": 0.05})
-    pty.write(b"HELP\n")
-    wait_for(lambda: kinds(room, F.HELP_RAISED), what="the call")
-    assert wait_for(lambda: link.monotonic() > 0, what="time") and room.health.button_ok
-    assert not link.heartbeat.silent_too_long(link.monotonic() + 60)
+def test_a_silent_any_byte_button_is_never_faulted_for_silence(make_room, pty, tmp_path):
+    path = tmp_path / "kiosk-button"
+    plug(path, pty)
+    room, _ = make_room(button(str(path), mode="any_byte"))
+    time = SimulatedTime()
+    link = ButtonLink(room.config.button, room, monotonic=time.monotonic, wait=time.wait,
+                      ping_timeout=0.05, **FAST)
+    link.start()
+    try:
+        wait_for(lambda: link.connected, what="the port to open")
+        time.advance(2.5)
+        wait_for(lambda: link.supervision.working, what="good reads to prove the port")
+        assert kinds(room, F.BUTTON_CONNECTED) == [F.BUTTON_CONNECTED]
+        time.advance(3600)
+        time.seen()
+        assert room.health.button_ok and room.health.button_detail == "help button connected (simple button)"
+        pty.write(b"x")
+        wait_for(lambda: kinds(room, F.HELP_RAISED), what="the call")
+        time.advance(3600)
+        time.seen()
+        assert room.health.button_ok
+        assert kinds(room, F.BUTTON_FAULT, F.BUTTON_DISCONNECTED) == []
+    finally:
+        link.stop()
+
+
+def silent_link(make_room, pty: Pty, tmp_path: Path, **config):
+    path = tmp_path / "kiosk-button"
+    plug(path, pty)
+    room, seen = make_room(button(str(path), **config))
+    time = SimulatedTime()
+    link = ButtonLink(room.config.button, room, monotonic=time.monotonic, wait=time.wait, **FAST)
+    return room, seen, link, time, path
+
+
+def test_a_line_button_that_opens_and_never_speaks_is_a_fault_journalled_once(make_room, pty, tmp_path):
+    """A Pico whose program crashed still enumerates: the port opens, and nothing ever comes."""
+    room, seen, link, time, _ = silent_link(make_room, pty, tmp_path)
+    link.start()
+    try:
+        wait_for(lambda: link.connected, what="the port to open")
+        time.advance(3.0)
+        time.seen()
+        assert room.health.button_ok, "within its heartbeat window the button is not judged yet"
+        time.advance(1.0)
+        wait_for(lambda: not room.health.button_ok, what="the silent button's fault")
+        assert room.glyph() is Glyph.BUTTON_FAULT
+        assert "connected but silent" in room.health.button_detail
+        for _ in range(37):
+            time.advance(10.0)
+            time.seen()
+        assert not room.health.button_ok and room.glyph() is Glyph.BUTTON_FAULT
+        faults = records(room, F.BUTTON_FAULT)
+        assert [(f.payload["fault"], f.payload["silent_seconds"]) for f in faults] == [("silent", 4.0)]
+        assert kinds(room, F.BUTTON_CONNECTED) == []
+        assert link.connects == 1
+        pty.write(b"PING\n")
+        wait_for(lambda: room.health.button_ok, what="the first PING")
+        connected = records(room, F.BUTTON_CONNECTED)
+        assert [c.payload["after"] for c in connected] == ["silent"]
+        assert connected[0].payload["outage_seconds"] == 370.0
+    finally:
+        link.stop()
+
+
+def test_a_silent_device_at_the_name_after_a_replug_is_never_shown_healthy(make_room, pty, tmp_path):
+    """Another device takes the button's name: the port reopens, but it is not the button."""
+    room, seen, link, time, path = silent_link(make_room, pty, tmp_path)
+    link.start()
+    other = Pty()
+    try:
+        wait_for(lambda: link.connected, what="the port to open")
+        speak(link, pty)
+        pty.close()
+        wait_for(lambda: not room.health.button_ok, what="the unplug")
+        time.run_until(5.0)
+        plug(path, other)
+        time.release()
+        wait_for(lambda: link.connects == 2, what="the other device opened")
+        mark = len(seen)
+        for _ in range(40):
+            time.advance(10.0)
+            time.seen()
+        assert not room.health.button_ok and "connected but silent" in room.health.button_detail
+        assert not any(f.kind == "health.changed" and f.data.get("button_ok") for f in seen[mark:])
+        assert kinds(room, F.BUTTON_CONNECTED, F.BUTTON_DISCONNECTED, F.BUTTON_FAULT) == [
+            F.BUTTON_CONNECTED, F.BUTTON_DISCONNECTED]
+    finally:
+        link.stop()
+        other.close()
 
 
 def test_any_byte_mode_counts_debounced_presses(linked, pty):
