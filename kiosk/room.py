@@ -24,6 +24,7 @@ from kiosk.session.facts import Fact
 from kiosk.session.glyph import Glyph, glyph_for
 from kiosk.session.help import HelpCall, HelpCalls, HelpState, change_call, raise_call
 from kiosk.session.machine import Session, TransitionRefused, rebuild
+from kiosk.session.outage import outage
 from kiosk.session.plan import Phase, Plan
 from kiosk.store.journal import Journal
 
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 
 THANK_YOU_SECONDS = 12.0
 ALIVE_META = "alive_at"
+ALIVE_EVERY = 15.0             # the heartbeat a running kiosk writes, so a restart knows when it went down
 REPEAT_WITHIN = 600.0          # another press this soon after an unanswered call is the same call
 STALE_CALL_AFTER = 4 * 3600.0  # a call still open this long across a restart is closed as expired
 ABANDONED_AFTER = 3 * 3600.0   # a session down this long is ended, not resumed
@@ -335,10 +337,9 @@ class Room:
         if not self.session.state.active:
             return
         last = self.journal.records(newest_first=True, limit=1)
-        went_down = last[0].wall if last else now
         alive = self.journal.get_meta(ALIVE_META)
-        if alive:
-            went_down = max(went_down, float(alive))
+        down = outage(last[0].wall if last else None, float(alive) if alive else None, ALIVE_EVERY, now)
+        went_down = down.last_alive
         if now < went_down:
             log.warning("the wall clock is %.0f s behind the last record: resuming session %s where it stopped",
                         went_down - now, sid)
@@ -346,10 +347,11 @@ class Room:
             facts += self.session.interrupted(now, now, length_known=False)
         elif now - went_down > ABANDONED_AFTER:
             log.warning("session %s was left %.1f h ago: ended as abandoned", sid, (now - went_down) / 3600)
-            facts = self.session.interrupted(went_down, now) + self.session.end_early(went_down, reason="abandoned")
+            facts = self.session.interrupted(went_down, now, down_by=down.down_by) + \
+                self.session.end_early(went_down, reason="abandoned")
         else:
-            log.warning("resuming session %s in its %s phase after %.0f s down", sid, self.session.state.phase,
-                        now - went_down)
-            facts = self.session.interrupted(went_down, now)
+            log.warning("resuming session %s in its %s phase after %.0f-%.0f s down", sid, self.session.state.phase,
+                        down.seconds_at_least, down.seconds_at_most)
+            facts = self.session.interrupted(went_down, now, down_by=down.down_by)
         self._journal(facts)
         self.tick()

@@ -54,8 +54,7 @@ def describe_sessions(journal: Journal, zone: tzinfo, limit: int = 10) -> str:
         for r in records:
             d = r.payload
             if r.kind == F.SESSION_INTERRUPTED and d.get("length_known", True):
-                lines.append(f"  interrupted {_t(d['from'], zone)}-{_t(d['to'], zone)} "
-                             f"({_mins(d['seconds'])}): the kiosk was off or restarted")
+                lines.append(_interruption(d, zone))
             elif r.kind == F.SESSION_INTERRUPTED:
                 lines.append(f"  interrupted until {_t(d['to'], zone)} for an unknown time: "
                              "the clock went back across the restart")
@@ -67,3 +66,15 @@ def describe_sessions(journal: Journal, zone: tzinfo, limit: int = 10) -> str:
             lines.append(f"  help call {_t(call.raised_at, zone)} ({call.source}): {call.state}{by}")
         blocks.append("\n".join(lines))
     return "\n\n".join(blocks)
+
+
+def _interruption(d: dict, zone) -> str:
+    """What is known of an outage: the last sign of life, by when the kiosk had stopped, when it was back."""
+    start, down_by, back = d["from"], d.get("down_by"), d["to"]
+    if down_by is None:  # written before the kiosk recorded the heartbeat that never came
+        return f"  interrupted {_t(start, zone)}-{_t(back, zone)} ({_mins(d['seconds'])}): the kiosk was off or restarted"
+    if down_by >= back:
+        return (f"  interrupted: last sign of life {_t(start, zone)}, back at {_t(back, zone)} (off at most "
+                f"{_mins(d['seconds'])}; when it stopped is not known)")
+    return (f"  interrupted: the kiosk stopped between {_t(start, zone)} and {_t(down_by, zone)}, back at "
+            f"{_t(back, zone)} (off {_mins(d['seconds_at_least'])} to {_mins(d['seconds'])})")

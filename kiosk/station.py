@@ -12,13 +12,11 @@ from typing import Protocol
 
 from kiosk.clock import Clock, SystemClock
 from kiosk.config import Config
-from kiosk.room import Room
+from kiosk.room import ALIVE_EVERY, Room
 from kiosk.store.journal import Journal
 from kiosk.watchdog import Watchdog
 
 log = logging.getLogger(__name__)
-
-ALIVE_EVERY = 15.0
 
 
 class Service(Protocol):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -9,7 +10,8 @@ from hypothesis import strategies as st
 
 from kiosk.clock import FakeClock
 from kiosk.config import Config
-from kiosk.room import Room
+from kiosk.room import ALIVE_EVERY, Room
+from kiosk.session_report import describe_sessions
 from kiosk.session import facts as F
 from kiosk.session.machine import rebuild
 from kiosk.session.plan import Phase, Plan
@@ -49,6 +51,14 @@ def test_resume_in_holding_with_the_right_time_left(tmp_path: Path):
         [gap] = journal.records(kinds=[F.SESSION_INTERRUPTED])
         assert gap.payload["seconds"] == 600
         assert gap.payload["from"] == clock.now() - 600
+        # down between the heartbeat and the next one that never came, not "at" the heartbeat
+        assert gap.payload["down_by"] == clock.now() - 600 + ALIVE_EVERY
+        assert gap.payload["seconds_at_least"] == 600 - ALIVE_EVERY
+        report = describe_sessions(journal, timezone.utc)
+        heartbeat = datetime.fromtimestamp(clock.now() - 600, timezone.utc)
+        assert (f"the kiosk stopped between {heartbeat:%H:%M:%S} and "
+                f"{heartbeat + timedelta(seconds=ALIVE_EVERY):%H:%M:%S}, back at "
+                f"{datetime.fromtimestamp(clock.now(), timezone.utc):%H:%M:%S} (off 9.8 min to 10.0 min)") in report
         assert gap.boot_id == "second-boot"
         # and the session carries on from there
         clock.advance(view.remaining)

@@ -168,13 +168,17 @@ class Session:
         return self._record([self._enter(Phase.DONE, now, reason),
                              Fact(F.SESSION_ENDED, {"at": now, "reason": reason})])
 
-    def interrupted(self, went_down: float, came_back: float, length_known: bool = True) -> list[Fact]:
-        """The kiosk was off between these two wall times (after a crash or power cut)."""
+    def interrupted(self, went_down: float, came_back: float, length_known: bool = True,
+                    down_by: float | None = None) -> list[Fact]:
+        """The kiosk was off from some moment between went_down and down_by until came_back
+        (after a crash or power cut); without down_by, from went_down itself."""
         if not self.state.active:
             return []
+        down_by = went_down if down_by is None else min(max(down_by, went_down), came_back)
         return self._record([Fact(F.SESSION_INTERRUPTED, {
-            "at": came_back, "from": went_down, "to": came_back,
-            "seconds": max(0.0, came_back - went_down), "length_known": length_known})])
+            "at": came_back, "from": went_down, "down_by": down_by, "to": came_back,
+            "seconds": max(0.0, came_back - went_down), "seconds_at_least": max(0.0, came_back - down_by),
+            "length_known": length_known})])
 
     def clock_stepped(self, offset: float, now: float) -> list[Fact]:
         """The wall clock jumped by offset seconds (NTP catching up, fake-hwclock after a power cut).
