@@ -27,8 +27,12 @@ def config_from_args(args: argparse.Namespace) -> Config:
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
+    from kiosk.clock import resolve_zone
+
     config = config_from_args(args)
     print(render(config))
+    zone, source = resolve_zone(config.timezone)
+    print(f"time zone: {zone} ({source})", file=sys.stderr)
     for warning in config.warnings():
         print(f"warning: {warning}", file=sys.stderr)
     print(f"ok: {config.source or 'no config file found; built-in defaults'}", file=sys.stderr)

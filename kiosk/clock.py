@@ -11,12 +11,13 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import logging
+import os
 import threading
 import time
 import uuid
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
-from typing import Protocol
+from typing import Mapping, Protocol
 from zoneinfo import ZoneInfo
 
 log = logging.getLogger(__name__)
@@ -131,11 +132,49 @@ def _kernel_clock_state() -> int | None:
     return None if state < 0 else int(state)
 
 
-def local_zone(name: str | None) -> tzinfo:
+_LOCALTIME = Path("/etc/localtime")
+_ETC_TIMEZONE = Path("/etc/timezone")
+_ZONEINFO_DIRS = ("/usr/share/zoneinfo/", "/usr/lib/zoneinfo/", "/usr/share/lib/zoneinfo/")
+
+
+def local_zone(name: str | None, env: Mapping[str, str] | None = None, localtime: Path = _LOCALTIME,
+               etc_timezone: Path = _ETC_TIMEZONE) -> tzinfo:
+    """The configured zone, else the system's, as a real zone with its daylight-saving rules."""
+    return resolve_zone(name, env, localtime, etc_timezone)[0]
+
+
+def resolve_zone(name: str | None, env: Mapping[str, str] | None = None, localtime: Path = _LOCALTIME,
+                 etc_timezone: Path = _ETC_TIMEZONE) -> tuple[tzinfo, str]:
+    """(zone, where it came from). Never the offset in force at start-up: a kiosk that runs from
+    winter into summer time would schedule "must end by 10:45" at 11:45."""
     if name:
-        return ZoneInfo(name)
-    local = datetime.now().astimezone().tzinfo
-    return local if local is not None else timezone.utc
+        return ZoneInfo(name), "[top] timezone in the config"
+    env = os.environ if env is None else env
+    tz = env.get("TZ", "").lstrip(":")
+    if tz:
+        try:
+            return (ZoneInfo(tz) if not tz.startswith("/") else _zone_file(Path(tz))), f"TZ={tz}"
+        except (ValueError, KeyError, OSError) as exc:  # ZoneInfoNotFoundError is a KeyError
+            log.warning("TZ=%r is not a time zone this kiosk can read (%s); using the system's", tz, exc)
+    try:
+        target = os.path.realpath(localtime)
+        for root in _ZONEINFO_DIRS:
+            if target.startswith(root):
+                return ZoneInfo(target[len(root):]), f"{localtime} -> {target}"
+        if localtime.exists():
+            return _zone_file(localtime), str(localtime)
+    except (ValueError, KeyError, OSError) as exc:
+        log.warning("cannot read the system time zone from %s: %s", localtime, exc)
+    try:
+        return ZoneInfo(etc_timezone.read_text().strip()), str(etc_timezone)
+    except (ValueError, KeyError, OSError):
+        pass
+    return timezone.utc, "no system time zone found: UTC (set [top] timezone, such as \"Europe/London\")"
+
+
+def _zone_file(path: Path) -> tzinfo:
+    with open(path, "rb") as f:
+        return ZoneInfo.from_file(f, key=str(path))
 
 
 def time_of_day_after(now: float, hh_mm: str, zone: tzinfo) -> float:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from kiosk import clock as clockmod
-from kiosk.clock import FakeClock, SystemClock, iso_utc, parse_iso_utc, time_of_day_after
+from kiosk.clock import FakeClock, SystemClock, iso_utc, parse_iso_utc, resolve_zone, time_of_day_after
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -64,3 +65,55 @@ def test_a_fake_reboot_restarts_monotonic_time():
     wall = c.now()
     c.reboot(60, "b2")
     assert c.now() == wall + 60 and c.monotonic() == 10.0 and c.boot_id == "b2"
+
+
+# --- the room's time zone -------------------------------------------------------------------------
+
+WINTER = datetime(2026, 1, 15, 8, 0, tzinfo=timezone.utc).timestamp()
+SUMMER = datetime(2026, 7, 15, 8, 0, tzinfo=timezone.utc).timestamp()
+
+
+def test_with_no_timezone_configured_the_system_zone_keeps_its_summer_time(tmp_path: Path):
+    """Resolved in winter, used in summer: "must end by 10:45" is 10:45 BST, not 10:45 GMT."""
+    link = tmp_path / "localtime"
+    link.symlink_to("/usr/share/zoneinfo/Europe/London")
+    zone, source = resolve_zone(None, env={}, localtime=link)
+    assert str(zone) == "Europe/London" and "Europe/London" in source
+    assert datetime.fromtimestamp(time_of_day_after(SUMMER, "10:45", zone), timezone.utc).strftime("%H:%M") == "09:45"
+    assert datetime.fromtimestamp(time_of_day_after(WINTER, "10:45", zone), timezone.utc).strftime("%H:%M") == "10:45"
+
+
+def test_tz_wins_over_localtime_and_a_copied_zone_file_still_has_its_rules(tmp_path: Path):
+    copy = tmp_path / "localtime"
+    copy.write_bytes(Path("/usr/share/zoneinfo/Europe/Berlin").read_bytes())  # a copy, not a link
+    zone, _ = resolve_zone(None, env={}, localtime=copy)
+    assert datetime.fromtimestamp(SUMMER, zone).utcoffset() == timedelta(hours=2)
+    assert datetime.fromtimestamp(WINTER, zone).utcoffset() == timedelta(hours=1)
+    zone, source = resolve_zone(None, env={"TZ": ":America/New_York"}, localtime=copy)
+    assert str(zone) == "America/New_York" and source == "TZ=America/New_York"
+
+
+def test_an_unreadable_tz_falls_back_to_the_system_zone_and_nothing_at_all_to_utc(tmp_path: Path):
+    zone, _ = resolve_zone(None, env={"TZ": "Not/AZone"}, localtime=Path("/usr/share/zoneinfo/Asia/Tokyo"))
+    assert str(zone) == "Asia/Tokyo"
+    zone, source = resolve_zone(None, env={}, localtime=tmp_path / "none", etc_timezone=tmp_path / "none")
+    assert zone is timezone.utc and "set [top] timezone" in source
+
+
+def test_a_room_started_in_winter_schedules_a_summer_hard_end_in_summer_time(tmp_path: Path, monkeypatch):
+    from kiosk.config import Config
+    from kiosk.room import Room
+    from kiosk.session.plan import Plan
+    from kiosk.store.journal import Journal
+
+    monkeypatch.setenv("TZ", "Europe/London")
+    clock = FakeClock(start=WINTER)
+    journal = Journal(tmp_path / "kiosk.sqlite3", clock)
+    try:
+        room = Room(Config(plans=(Plan(name="School", hard_end="10:45"),)), journal, clock)
+        clock.wall = SUMMER  # months later, the same process
+        room.begin()
+        hard_end = room.session.state.hard_end_at
+        assert datetime.fromtimestamp(hard_end, ZoneInfo("Europe/London")).strftime("%H:%M %Z") == "10:45 BST"
+    finally:
+        journal.close()
