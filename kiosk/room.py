@@ -22,7 +22,8 @@ from kiosk.session import facts as F
 from kiosk.session.cues import Cue
 from kiosk.session.facts import Fact
 from kiosk.session.glyph import Glyph, glyph_for
-from kiosk.session.help import HelpCall, HelpCalls, HelpState, change_call, raise_call
+from kiosk.session.help import (HelpCall, HelpCalls, Repeats, change_call, is_repeat, press_again, raise_call,
+                                repeats_due, stale_calls)
 from kiosk.session.machine import Session, TransitionRefused, rebuild
 from kiosk.session.outage import outage
 from kiosk.session.plan import Phase, Plan
@@ -33,8 +34,6 @@ log = logging.getLogger(__name__)
 THANK_YOU_SECONDS = 12.0
 ALIVE_META = "alive_at"
 ALIVE_EVERY = 15.0             # the heartbeat a running kiosk writes, so a restart knows when it went down
-REPEAT_WITHIN = 600.0          # another press this soon after an unanswered call is the same call
-STALE_CALL_AFTER = 4 * 3600.0  # a call still open this long across a restart is closed as expired
 ABANDONED_AFTER = 3 * 3600.0   # a session down this long is ended, not resumed
 CLOCK_STEP = 2.0               # wall time that moves this much more or less than monotonic time jumped
 Listener = Callable[[list[Fact]], None]
@@ -92,6 +91,7 @@ class Room:
             self.health.button_detail = "waiting for the button"
         self._lock = threading.RLock()
         self._committing: set[str] = set()
+        self._repeats: dict[str, Repeats] = {}  # presses again on the open call, not yet journalled
         self._anchor = (clock.now(), clock.monotonic())
         self._listeners: list[Listener] = []
         self._plan_name = config.plans[0].name
@@ -145,6 +145,7 @@ class Room:
 
     def tick(self) -> list[Fact]:
         """Let time pass; call about once a second."""
+        self._flush_repeats()
         return self._act(lambda now: self.session.advance(now))
 
     def _act(self, decide: Callable[[float], list[Fact]]) -> list[Fact]:
@@ -206,10 +207,12 @@ class Room:
             now = self.clock.now()
             sid = self.session.state.session_id if self.session.state.active else None
             old = self.help.open_call()
-            if old is not None and old.state in (HelpState.RAISED, HelpState.DELIVERED) \
-                    and now - old.raised_at < REPEAT_WITHIN:
-                self.journal.append(F.HELP_REPEATED, {"at": now, "call_id": old.call_id, "source": source},
-                                    session_id=sid).add_done_callback(self._check_commit)
+            if is_repeat(old, now):
+                tally, presses = press_again(self._repeats.get(old.call_id, Repeats(old.call_id)),
+                                             self.clock.monotonic())
+                self._repeats = {old.call_id: tally}
+                if presses:
+                    self._journal_repeat(old, presses, now, source)
                 return old.call_id
             closed = self._change(F.HELP_RESOLVED, old, now, "superseded by a new press") if old else None
             fact = raise_call(str(uuid.uuid4()), now, source)
@@ -229,6 +232,21 @@ class Room:
                 pass
         future.add_done_callback(lambda done: self._raised(fact, done))
         return call_id
+
+    def _journal_repeat(self, call: HelpCall, presses: int, now: float, source: str) -> None:
+        log.info("help call %s pressed again%s", call.call_id, f" ({presses} presses)" if presses > 1 else "")
+        self.journal.append(F.HELP_REPEATED, {"at": now, "call_id": call.call_id, "source": source,
+                                              "presses": presses},
+                            session_id=call.session_id).add_done_callback(self._check_commit)
+
+    def _flush_repeats(self) -> None:
+        with self._lock:
+            for call_id, tally in list(self._repeats.items()):
+                tally, presses = repeats_due(tally, self.clock.monotonic())
+                self._repeats[call_id] = tally
+                call = self.help.calls.get(call_id)
+                if presses and call is not None:
+                    self._journal_repeat(call, presses, self.clock.now(), call.source)
 
     def _raised(self, fact: Fact, done: Future) -> None:
         """Once help.raised is settled, show it: as NOT delivered when it could not be written.
@@ -326,7 +344,7 @@ class Room:
         now = self.clock.now()
         for r in self.journal.records(kinds=F.HELP_KINDS):
             self.help.apply(r.fact, session_id=r.session_id)
-        for call in [c for c in self.help.calls.values() if c.state.open and now - c.raised_at > STALE_CALL_AFTER]:
+        for call in stale_calls(self.help, now):
             self._change(F.HELP_RESOLVED, call, now, "expired: still open when the kiosk restarted")
         starts = self.journal.records(kinds=[F.SESSION_STARTED], newest_first=True, limit=1)
         if not starts:

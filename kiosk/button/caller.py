@@ -53,6 +53,7 @@ class HelpCaller:
         self.where = dict(where or {})
         self.calls = 0
         self.presses = 0
+        self._last_call_id: str | None = None
 
     def handle(self, signal: Signal, now: float) -> None:
         """now: monotonic seconds, for the press pattern."""
@@ -61,7 +62,9 @@ class HelpCaller:
             if self.pattern.pressed(now):
                 self.calls += 1
                 call_id = self.room.raise_help(source=self.source)
-                log.warning("help called from the %s (call %s)", self.source, call_id)
+                if call_id != self._last_call_id:  # a press again is logged by the room, at most every few seconds
+                    log.warning("help called from the %s (call %s)", self.source, call_id)
+                self._last_call_id = call_id
         elif signal.kind is Kind.CANCEL:
             if self.room.change_help(F.HELP_CANCELLED, by=self.source):
                 log.info("help call cancelled from the %s", self.source)

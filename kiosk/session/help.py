@@ -7,11 +7,16 @@ plainly that it was NOT delivered.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from kiosk.session import facts as F
 from kiosk.session.facts import Fact
+
+
+REPEAT_WITHIN = 600.0          # another press this soon after an unanswered call is the same call
+REPEAT_JOURNAL_EVERY = 5.0     # a chattering button journals at most one repeat per call this often
+STALE_CALL_AFTER = 4 * 3600.0  # a call still open this long across a restart is closed as expired
 
 
 class HelpState(StrEnum):
@@ -88,3 +93,49 @@ def change_call(kind: str, call_id: str, now: float, by: str | None = None) -> F
     if by:
         data["by"] = by
     return Fact(kind, data)
+
+
+# --- the press rules ----------------------------------------------------------------------------
+
+
+def is_repeat(open_call: HelpCall | None, now: float) -> bool:
+    """A press soon after a call nobody has answered yet is that call again (a louder call).
+
+    A press after staff answered, or long after, is a new call: the person in the room needs help
+    again, and "on my way" for the old call says nothing about this one.
+    """
+    return (open_call is not None and open_call.state in (HelpState.RAISED, HelpState.DELIVERED)
+            and now - open_call.raised_at < REPEAT_WITHIN)
+
+
+def stale_calls(calls: HelpCalls, now: float) -> list[HelpCall]:
+    """Calls a restart finds still open hours later: nobody is waiting on them any more."""
+    return [c for c in calls.calls.values() if c.state.open and now - c.raised_at > STALE_CALL_AFTER]
+
+
+@dataclass(frozen=True)
+class Repeats:
+    """Presses again on one call: when a help.repeated was last journalled, and how many wait."""
+
+    call_id: str
+    written_at: float | None = None  # monotonic seconds
+    held: int = 0
+
+
+def press_again(tally: Repeats, mono: float) -> tuple[Repeats, int]:
+    """One more press on the call: (the new tally, how many presses to journal now; 0 holds them).
+
+    The first press again is journalled at once (staff see "pressed again" without delay); a
+    button chattering 2,000 times in a second becomes one event with a count, not 2,000 rows.
+    """
+    held = tally.held + 1
+    if tally.written_at is None or mono - tally.written_at >= REPEAT_JOURNAL_EVERY:
+        return replace(tally, written_at=mono, held=0), held
+    return replace(tally, held=held), 0
+
+
+def repeats_due(tally: Repeats, mono: float) -> tuple[Repeats, int]:
+    """Held presses whose wait is over: (the new tally, how many to journal now)."""
+    if tally.held and tally.written_at is not None and mono - tally.written_at >= REPEAT_JOURNAL_EVERY:
+        return replace(tally, written_at=mono, held=0), tally.held
+    return tally, 0

@@ -1,0 +1,50 @@
+"""The press rules: when a press is the same call, and how a chattering button is counted."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from kiosk.session.help import (REPEAT_JOURNAL_EVERY, REPEAT_WITHIN, HelpCall, HelpState, Repeats, is_repeat,
+                                press_again, repeats_due)
+
+
+def call(state: HelpState, raised_at: float = 0.0) -> HelpCall:
+    return HelpCall("c1", raised_at, "button", state=state)
+
+
+def test_a_press_soon_after_an_unanswered_call_is_that_call():
+    assert is_repeat(call(HelpState.RAISED), REPEAT_WITHIN - 1)
+    assert is_repeat(call(HelpState.DELIVERED), 1)
+
+
+def test_a_press_after_staff_answered_or_long_after_or_with_no_call_is_a_new_call():
+    assert not is_repeat(call(HelpState.ACKNOWLEDGED), 1)
+    assert not is_repeat(call(HelpState.RAISED), REPEAT_WITHIN)
+    assert not is_repeat(None, 1)
+
+
+def test_the_first_press_again_is_journalled_at_once_and_the_next_held():
+    tally, now = press_again(Repeats("c1"), 100.0)
+    assert now == 1
+    tally, now = press_again(tally, 101.0)
+    assert now == 0 and tally.held == 1
+    assert repeats_due(tally, 104.9) == (tally, 0)
+    tally, now = repeats_due(tally, 105.0)
+    assert now == 1 and tally.held == 0 and tally.written_at == 105.0
+
+
+@given(st.lists(st.floats(min_value=0, max_value=60), min_size=1, max_size=300))
+def test_every_press_is_counted_once_and_the_journal_hears_at_most_once_a_window(gaps):
+    tally, mono, written, times = Repeats("c1"), 0.0, 0, []
+    for gap in gaps:
+        mono += gap
+        tally, due = repeats_due(tally, mono)
+        tally, now = press_again(tally, mono)
+        for n in (due, now):
+            if n:
+                written += n
+                times.append(mono)
+    assert written + tally.held == len(gaps)
+    assert times[0] == gaps[0]  # the first press again is never held
+    assert all(b - a >= REPEAT_JOURNAL_EVERY for a, b in zip(times, times[1:]))
