@@ -45,7 +45,7 @@ def cmd_sessions(args: argparse.Namespace) -> int:
     from kiosk.store.journal import existing_journal
 
     config = config_from_args(args)
-    with existing_journal(config.paths.database, SystemClock()) as journal:
+    with existing_journal(config.paths.database, SystemClock(), read_only=True) as journal:
         if journal is None:
             print(f"no sessions yet: {config.paths.database} does not exist")
             return 0

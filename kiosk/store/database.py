@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from urllib.parse import quote
 
 from peewee import DatabaseError, SqliteDatabase
 
@@ -39,9 +40,18 @@ class DatabaseUnavailable(RuntimeError):
     """The kiosk's database cannot be opened; the message names the file and what to do."""
 
 
-def open_database(path: Path | str) -> tuple[SqliteDatabase, Models]:
+def open_database(path: Path | str, read_only: bool = False) -> tuple[SqliteDatabase, Models]:
+    """The kiosk's database, migrated; read_only opens it as SQLite's mode=ro and never writes or migrates."""
     path = Path(path)
     try:
+        if read_only:
+            db = SqliteDatabase(f"file:{quote(str(path.resolve()))}?mode=ro", uri=True,
+                                pragmas={"busy_timeout": PRAGMAS["busy_timeout"], "query_only": 1},
+                                check_same_thread=False)
+            db.connect(reuse_if_open=True)
+            models = make_models(db)
+            migrations.check(db)
+            return db, models
         path.parent.mkdir(parents=True, exist_ok=True)
         db = SqliteDatabase(str(path), pragmas=PRAGMAS, check_same_thread=False)
         db.connect(reuse_if_open=True)

@@ -44,12 +44,19 @@ class _Pending(NamedTuple):
     row: dict[str, Any]
 
 
+class JournalReadOnly(RuntimeError):
+    pass
+
+
 class Journal:
-    def __init__(self, path: Path | str, clock: Clock) -> None:
+    def __init__(self, path: Path | str, clock: Clock, read_only: bool = False) -> None:
+        """read_only: for commands that only read (beside a running kiosk): no writer thread, no
+        migration, no device id written; append and write raise JournalReadOnly."""
         self.path = Path(path)
         self.clock = clock
-        self.db, self.models = open_database(self.path)
-        self.device_id = self._device_id()
+        self.read_only = read_only
+        self.db, self.models = open_database(self.path, read_only=read_only)
+        self.device_id = (self.get_meta("device_id") or "") if read_only else self._device_id()
         self._next_seq = self._stored_next_seq()
         self._seq_lock = threading.Lock()
         self._ownership: ownership.Ownership | None = None
@@ -57,7 +64,8 @@ class Journal:
         self._listeners: list[CommitListener] = []
         self._closed = False
         self._writer = threading.Thread(target=self._run, name="journal-writer", daemon=True)
-        self._writer.start()
+        if not read_only:
+            self._writer.start()
 
     # --- writing ------------------------------------------------------------
 
@@ -78,6 +86,8 @@ class Journal:
             text = dump_payload(payload or {})
         except (TypeError, ValueError) as exc:
             raise TypeError(f"the payload of a {kind!r} event cannot be journalled: {exc}") from None
+        if self.read_only:
+            raise JournalReadOnly(f"the journal at {self.path} was opened read-only")
         if self._ownership is None:
             self.claim()
         with self._seq_lock:
@@ -95,6 +105,8 @@ class Journal:
 
     def write(self, fn: Callable[[], Any]) -> "Future[Any]":
         """Run fn in the writer thread inside a transaction (sync marks, meta)."""
+        if self.read_only:
+            raise JournalReadOnly(f"the journal at {self.path} was opened read-only")
         future: Future = Future()
         with self._seq_lock:
             if self._closed:
@@ -119,7 +131,8 @@ class Journal:
                 return
             self._closed = True
             self._queue.put((_STOP, None))
-        self._writer.join(timeout)
+        if self._writer.is_alive():
+            self._writer.join(timeout)
         self.db.close()
         if self._ownership is not None:
             self._ownership.release()
@@ -225,13 +238,13 @@ class Journal:
 
 
 @contextmanager
-def existing_journal(path: Path | str, clock: Clock) -> Iterator[Journal | None]:
-    """The journal at path, closed afterwards; None when there is none yet (for read-only commands
-    that must not create one)."""
+def existing_journal(path: Path | str, clock: Clock, read_only: bool = False) -> Iterator[Journal | None]:
+    """The journal at path, closed afterwards; None when there is none yet (for commands that must not
+    create one)."""
     if not Path(path).exists():
         yield None
         return
-    journal = Journal(path, clock)
+    journal = Journal(path, clock, read_only=read_only)
     try:
         yield journal
     finally:

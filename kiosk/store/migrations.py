@@ -30,6 +30,11 @@ def _version(db: SqliteDatabase) -> int:
     return current
 
 
+def check(db: SqliteDatabase) -> int:
+    """For a reader: the schema must not be newer than this kiosk knows (an older one is upgraded by the kiosk)."""
+    return _version(db)
+
+
 def migrate(db: SqliteDatabase, models) -> int:
     """Bring the schema up to date; two processes opening a new file at once migrate it once."""
     if _version(db) == len(STEPS):

@@ -21,7 +21,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     from kiosk.sync.status import describe, read_report
 
     config = config_from_args(args)
-    with existing_journal(config.paths.database, SystemClock()) as journal:
+    with existing_journal(config.paths.database, SystemClock(), read_only=True) as journal:
         if journal is None:
             print(f"nothing to sync yet: {config.paths.database} does not exist")
             return 0

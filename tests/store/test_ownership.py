@@ -16,7 +16,7 @@ from kiosk.clock import FakeClock
 from kiosk.config import Config, PathsConfig
 from kiosk.session import facts as F
 from kiosk.station import Station
-from kiosk.store.journal import Journal
+from kiosk.store.journal import Journal, JournalReadOnly
 from kiosk.store.ownership import DataFolderInUse, lock_path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -152,3 +152,30 @@ def test_a_read_then_write_transaction_waits_for_another_writer_instead_of_faili
     with sqlite3.connect(path) as con:
         assert dict(con.execute("select key, value from meta where key in ('mine', 'other')")) == \
             {"mine": "y", "other": "x"}
+
+
+def test_read_only_commands_write_nothing_not_even_a_device_id(tmp_path: Path):
+    data = tmp_path / "data"
+    first = Journal(data / "kiosk.sqlite3", FakeClock())
+    first.append("test.tick", {}).result(timeout=10)
+    first.close()
+    with sqlite3.connect(data / "kiosk.sqlite3") as con:
+        con.execute("delete from meta")
+    before = (data / "kiosk.sqlite3").read_bytes()
+    data.chmod(0o555)  # a folder it could not write even if it tried (root ignores this; the ro open does not)
+    try:
+        for command in (("sessions",), ("sync", "status")):
+            done = kiosk(*command, "--data", str(data))
+            assert done.returncode == 0, done.stderr
+    finally:
+        data.chmod(0o755)
+    assert (data / "kiosk.sqlite3").read_bytes() == before
+    with sqlite3.connect(data / "kiosk.sqlite3") as con:
+        assert con.execute("select count(*) from meta").fetchone()[0] == 0
+    reader = Journal(data / "kiosk.sqlite3", FakeClock(), read_only=True)
+    try:
+        with pytest.raises(JournalReadOnly):
+            reader.append("test.tick", {})
+        assert [r.seq for r in reader.records()] == [1] and not reader._writer.is_alive()
+    finally:
+        reader.close()
