@@ -27,7 +27,7 @@ from kiosk.session.help import (HelpCall, HelpCalls, Repeats, change_call, is_re
 from kiosk.session.machine import Session, TransitionRefused, rebuild
 from kiosk.session.outage import outage
 from kiosk.session.plan import Phase, Plan
-from kiosk.store.journal import Journal
+from kiosk.store.journal import Journal, JournalFull
 
 log = logging.getLogger(__name__)
 
@@ -176,10 +176,21 @@ class Room:
     def _journal(self, facts: list[Fact], tell: bool = True) -> list[Fact]:
         sid = self.session.state.session_id
         for fact in facts:
-            self.journal.append(fact.kind, fact.data, session_id=sid).add_done_callback(self._check_commit)
+            self._append(fact.kind, fact.data, sid).add_done_callback(self._check_commit)
         if tell:
             self._tell(facts)
         return facts
+
+    def _append(self, kind: str, data: dict[str, Any], session_id: str | None) -> Future:
+        """journal.append, with a journal that cannot take more (JournalFull) turned into a failed
+        future: the failure shows on the glyph and in the facilitator layer, and no exception
+        reaches the button thread or the UI."""
+        try:
+            return self.journal.append(kind, data, session_id=session_id)
+        except JournalFull as exc:
+            failed: Future = Future()
+            failed.set_exception(exc)
+            return failed
 
     def _check_commit(self, done: Future) -> None:
         """Runs in the journal writer thread; a failed write is shown, never swallowed."""
@@ -221,7 +232,7 @@ class Room:
             # arrive before this thread runs again) but shown only once committed.
             self.help.apply(fact, session_id=sid)
             self._committing.add(call_id)
-            future = self.journal.append(fact.kind, fact.data, session_id=sid)
+            future = self._append(fact.kind, fact.data, sid)
             future.add_done_callback(self._check_commit)  # before _raised: the glyph must know at once
         if closed is not None:
             self._tell([closed])
@@ -235,9 +246,8 @@ class Room:
 
     def _journal_repeat(self, call: HelpCall, presses: int, now: float, source: str) -> None:
         log.info("help call %s pressed again%s", call.call_id, f" ({presses} presses)" if presses > 1 else "")
-        self.journal.append(F.HELP_REPEATED, {"at": now, "call_id": call.call_id, "source": source,
-                                              "presses": presses},
-                            session_id=call.session_id).add_done_callback(self._check_commit)
+        self._append(F.HELP_REPEATED, {"at": now, "call_id": call.call_id, "source": source, "presses": presses},
+                     call.session_id).add_done_callback(self._check_commit)
 
     def _flush_repeats(self) -> None:
         with self._lock:
@@ -279,7 +289,7 @@ class Room:
         fact = change_call(kind, call.call_id, at, by)
         if self.help.apply(fact, session_id=call.session_id) is None:
             return None
-        self.journal.append(fact.kind, fact.data, session_id=call.session_id).add_done_callback(self._check_commit)
+        self._append(fact.kind, fact.data, call.session_id).add_done_callback(self._check_commit)
         return fact
 
     # --- other adapters' events -------------------------------------------------
@@ -289,7 +299,8 @@ class Room:
         data = {"at": self.clock.now(), **(payload or {})}
         with self._lock:
             sid = self.session.state.session_id if self.session.state.active else None
-        future = self.journal.append(kind, data, session_id=sid)
+        future = self._append(kind, data, sid)
+        future.add_done_callback(self._check_commit)
         self._tell([Fact(kind, data)])
         return future
 

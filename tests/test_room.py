@@ -16,7 +16,7 @@ from kiosk.session.help import REPEAT_WITHIN, STALE_CALL_AFTER
 from kiosk.session import facts as F
 from kiosk.session.glyph import SENDING_AT_MOST, Glyph
 from kiosk.session.plan import Phase, Plan
-from kiosk.store.journal import Journal
+from kiosk.store.journal import Journal, JournalFull
 
 PLAN = Plan(name="Standard", opening=300, holding=2400, closing=300)
 CONFIG = Config(plans=(PLAN,), hub=HubConfig(url="http://hub.invalid", token="t"))
@@ -244,3 +244,30 @@ def test_a_mistyped_health_field_is_refused_at_once(kiosk):
     with pytest.raises(ValueError, match="button_okay"):
         room.update_health(button_okay=False)
     room.view()
+
+
+def test_a_journal_that_cannot_keep_up_is_shown_and_a_help_call_says_not_delivered(tmp_path, clock):
+    journal = Journal(tmp_path / "kiosk.sqlite3", clock, max_queued=3)
+    entered, stuck = threading.Event(), threading.Event()
+    hung = journal.write(lambda: (entered.set(), stuck.wait(10)))  # a hung SD card holds the writer
+    assert entered.wait(10)
+    try:
+        room = Room(CONFIG, journal, clock)
+        room.update_health(hub_reachable=True)
+        room.begin()  # session.started and phase.changed: two of the three places
+        room.note("button.test", {})
+        assert room.health.journal_ok  # full, not yet over
+        with pytest.raises(JournalFull, match="not keeping up"):
+            journal.append("test.tick", {})
+        call = room.raise_help("button", wait=False)  # no exception reaches the button thread
+        assert room.health.journal_ok is False  # told at once, not when memory runs out
+        assert room.view().help_call.call_id == call and room.glyph() is Glyph.NOT_DELIVERED
+    finally:
+        stuck.set()
+        hung.result(timeout=10)
+        journal.close()
+    journal = Journal(tmp_path / "kiosk.sqlite3", clock)
+    try:
+        assert [r.kind for r in journal.records()] == [F.SESSION_STARTED, F.PHASE_CHANGED, "button.test"]
+    finally:
+        journal.close()

@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 CommitListener = Callable[[list[EventRecord]], None]
 _STOP = object()
 _BATCH = 500
+MAX_QUEUED = 20_000  # events and writes waiting for the writer; beyond this the disk is not keeping up
 
 
 class JournalClosed(RuntimeError):
@@ -48,8 +49,13 @@ class JournalReadOnly(RuntimeError):
     pass
 
 
+class JournalFull(RuntimeError):
+    """The writer is not keeping up (a failing SD card, a hung disk): the caller is told at once
+    instead of the kiosk's memory filling with events that may never be written."""
+
+
 class Journal:
-    def __init__(self, path: Path | str, clock: Clock, read_only: bool = False) -> None:
+    def __init__(self, path: Path | str, clock: Clock, read_only: bool = False, max_queued: int = MAX_QUEUED) -> None:
         """read_only: for commands that only read (beside a running kiosk): no writer thread, no
         migration, no device id written; append and write raise JournalReadOnly."""
         self.path = Path(path)
@@ -60,7 +66,7 @@ class Journal:
         self._next_seq = self._stored_next_seq()
         self._seq_lock = threading.Lock()
         self._ownership: ownership.Ownership | None = None
-        self._queue: queue.Queue = queue.Queue()
+        self._queue: queue.Queue = queue.Queue(maxsize=max_queued)
         self._listeners: list[CommitListener] = []
         self._closed = False
         self._writer = threading.Thread(target=self._run, name="journal-writer", daemon=True)
@@ -98,9 +104,9 @@ class Journal:
                 wall=self.clock.now(), mono=self.clock.monotonic(), boot_id=self.clock.boot_id,
                 clock_trusted=self.clock.wall_trusted(), session_id=session_id, kind=kind,
                 payload=dict(payload or {}))
-            self._next_seq += 1
             future: Future[EventRecord] = Future()
-            self._queue.put((_Pending(record, record_to_row(record, text)), future))
+            self._put((_Pending(record, record_to_row(record, text)), future))
+            self._next_seq += 1
         return future
 
     def write(self, fn: Callable[[], Any]) -> "Future[Any]":
@@ -111,8 +117,15 @@ class Journal:
         with self._seq_lock:
             if self._closed:
                 raise JournalClosed(f"the journal at {self.path} is closed")
-            self._queue.put((fn, future))
+            self._put((fn, future))
         return future
+
+    def _put(self, item: tuple[Any, Future]) -> None:
+        try:
+            self._queue.put_nowait(item)
+        except queue.Full:
+            raise JournalFull(f"the journal at {self.path} is not keeping up: {self._queue.maxsize} writes are "
+                              "waiting for the disk. Check the SD card or disk (kiosk doctor; dmesg)") from None
 
     def set_meta(self, key: str, value: str) -> "Future[Any]":
         Meta = self.models.Meta
@@ -130,7 +143,10 @@ class Journal:
             if self._closed:
                 return
             self._closed = True
-            self._queue.put((_STOP, None))
+            try:
+                self._queue.put((_STOP, None), timeout=timeout)  # may wait for room while the writer drains
+            except queue.Full:
+                log.error("the journal writer for %s is stuck; closing without it", self.path)
         if self._writer.is_alive():
             self._writer.join(timeout)
         self.db.close()
