@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -103,3 +104,32 @@ def test_sessions_show_interruptions_and_clock_steps(tmp_path):
     assert out.returncode == 0, out.stderr
     assert "the wall clock jumped +600 s" in out.stdout
     assert "the kiosk stopped between" in out.stdout and "(off 1.8 min to 2.0 min)" in out.stdout
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(tmp_path):
+    """`kiosk sessions | head -1`: the pipe closes before the kiosk has written; it ends quietly."""
+    clock = FakeClock()
+    journal = Journal(tmp_path / "kiosk.sqlite3", clock)
+    Room(Config(), journal, clock).begin()
+    journal.close()
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    env = {**os.environ, "KIOSK_CONFIG": "", "XDG_CONFIG_HOME": "/nonexistent"}
+    try:
+        done = subprocess.run([sys.executable, "-m", "kiosk", "sessions", "--data", str(tmp_path)], cwd=ROOT,
+                              stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=60, env=env)
+    finally:
+        os.close(write_end)
+    assert done.returncode == 141 and done.stderr == ""
+
+
+def test_make_run_without_a_display_says_so_without_a_make_error(tmp_path):
+    make = shutil.which("make")
+    assert make, "make is what the README's two commands use"
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "SDL_VIDEODRIVER")}
+    env.update(KIOSK_DRI_GLOB=str(tmp_path / "no-dri-card*"), KIOSK_CONFIG="", XDG_CONFIG_HOME="/nonexistent")
+    venv = Path(sys.executable).parents[1]  # this test's own environment; -o: never set one up here
+    done = subprocess.run([make, "--no-print-directory", "-o", f"{venv}/.installed-stamp", "run", f"VENV={venv}"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "no display found" in done.stderr and "Error" not in done.stdout + done.stderr
