@@ -199,3 +199,88 @@ def test_room_and_staff_names_are_escaped_on_the_board(hub, make_kiosk, client):
         assert escaped in html
     board = client.get("/board.json").get_json()["html"]
     assert board.count(escaped) >= 4   # two rooms' calls, the "on the way" names, "You answer calls as"
+
+
+# --- bodies no parser or database takes: 400 with a reason, never a 500 ---------------------
+
+def _post(kiosk, path: str, body: str):
+    return kiosk.client.post(path, data=body.encode("utf-8"),
+                             headers={**kiosk.headers, "Content-Type": "application/json"})
+
+
+@pytest.mark.parametrize("path", ["/api/v1/events", "/api/v1/heartbeat"])
+@pytest.mark.parametrize("make_body, words", [
+    (lambda d: '{"device_id": "%s", "events": [], "x": %s}' % (d, "[" * 1000 + "]" * 1000),
+     "nests arrays and objects 1001 deep; at most 32"),
+    (lambda d: '{"device_id": "%s", "events": [], "x": %s}' % (d, "{\"a\": " * 5000 + "1" + "}" * 5000),
+     "5001 deep"),
+    (lambda d: '{"device_id": "%s", "events": [], "waiting": %s}' % (d, "9" * 4301),
+     "a whole number of 4301 digits; at most 100"),
+    (lambda d: '{"device_id": "%s", "events": [], "x": -%s}' % (d, "1" * 5000), "5000 digits"),
+])
+def test_deep_nesting_and_huge_integers_are_a_400_naming_the_problem(hub, make_kiosk, path, make_body, words):
+    kiosk = make_kiosk()
+    response = _post(kiosk, path, make_body(kiosk.device_id))
+    assert response.status_code == 400, response.get_data(as_text=True)[:300]
+    assert words in response.get_json()["error"]
+
+
+def test_deep_nesting_inside_an_event_is_a_400_and_stores_nothing(hub, make_kiosk):
+    kiosk = make_kiosk()
+    good, deep = kiosk.event(), kiosk.event(payload={"at": 1.0})
+    deep_json = json.dumps(deep).replace('{"at": 1.0}', '{"x": ' + "[" * 40 + "]" * 40 + "}")
+    response = _raw_upload(kiosk, json.dumps(good) + ", " + deep_json)
+    assert response.status_code == 400 and "44 deep" in response.get_json()["error"]
+    flat_enough = kiosk.event(payload={"at": 1.0, "x": json.loads("[" * 27 + "]" * 27)})
+    assert kiosk.statuses([good, flat_enough]) == ["stored", "stored"]   # 32 levels in all
+
+
+@pytest.mark.parametrize("field", ["kind", "boot_id", "session_id"])
+def test_a_lone_surrogate_in_an_event_field_rejects_that_event_only(hub, make_kiosk, field):
+    kiosk = make_kiosk()
+    good, bad = kiosk.event(), kiosk.event(**{field: "a\ud800b"})
+    response = kiosk.upload([good, bad])
+    assert response.status_code == 200, response.get_data(as_text=True)
+    results = response.get_json()["results"]
+    assert results[0]["status"] == "stored"
+    assert results[1]["status"] == "rejected"
+    assert results[1]["reason"].startswith(f"events[1].{field} contains a lone UTF-16 surrogate (\\ud800)")
+
+
+@pytest.mark.parametrize("kind, payload", [
+    ("phase.changed", {"at": 1.0, "to": "\udc00"}),
+    ("help.acknowledged", {"at": 1.0, "call_id": "c1", "by": "Sam\udfff"}),
+    ("help.raised", {"at": 1.0, "call_id": "c1", "source": "\ud83d"}),
+    ("cue.fired", {"at": 1.0, "\ud800": 1}),
+    ("cue.fired", {"at": 1.0, "deep": [{"x": "\ud800"}]}),
+])
+def test_a_lone_surrogate_in_a_payload_rejects_that_event_only(hub, make_kiosk, staff, kind, payload):
+    kiosk = make_kiosk()
+    response = kiosk.upload([kiosk.event(), kiosk.event(kind, payload)])
+    assert response.status_code == 200, response.get_data(as_text=True)
+    results = response.get_json()["results"]
+    assert [r["status"] for r in results] == ["stored", "rejected"]
+    assert results[1]["reason"].startswith("events[1].payload") and "lone UTF-16 surrogate" in results[1]["reason"]
+    assert staff.get("/board.json").status_code == 200
+    assert staff.get("/logs/download?from=2026-11-24&to=2026-11-26&format=json").status_code == 200
+
+
+def test_a_paired_surrogate_is_a_character_and_is_stored(hub, make_kiosk, staff):
+    kiosk = make_kiosk()
+    body = json.dumps({"device_id": kiosk.device_id, "events": [
+        kiosk.event("help.acknowledged", {"at": 1.0, "call_id": "c1", "by": "Sam \U0001f33f"})]})
+    assert "\\ud83c\\udf3f" in body
+    response = _post(kiosk, "/api/v1/events", body)
+    assert response.get_json()["results"][0]["status"] == "stored"
+    assert "Sam \U0001f33f" in staff.get("/board.json").get_json()["html"]
+
+
+@pytest.mark.parametrize("path, field", [("/api/v1/events", "device_id"), ("/api/v1/heartbeat", "device_id"),
+                                         ("/api/v1/heartbeat", "phase"), ("/api/v1/heartbeat", "glyph")])
+def test_a_lone_surrogate_in_a_batch_or_heartbeat_field_is_a_400(hub, make_kiosk, path, field):
+    kiosk = make_kiosk()
+    body = {"device_id": kiosk.device_id, "events": [], "phase": "holding", "glyph": "quiet", field: "x\udfff"}
+    response = _post(kiosk, path, json.dumps(body))
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert response.get_json()["error"].startswith(f"{field} contains a lone UTF-16 surrogate (\\udfff)")
+
