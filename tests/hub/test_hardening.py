@@ -284,3 +284,37 @@ def test_a_lone_surrogate_in_a_batch_or_heartbeat_field_is_a_400(hub, make_kiosk
     assert response.status_code == 400, response.get_data(as_text=True)
     assert response.get_json()["error"].startswith(f"{field} contains a lone UTF-16 surrogate (\\udfff)")
 
+
+# --- log download dates -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("first, last, words", [
+    ("9999-12-31", "9999-12-31", "from must be a day from 1970-01-01 to 2106-02-07"),
+    ("2026-11-01", "9999-12-31", "to must be a day from 1970-01-01 to 2106-02-07"),
+    ("0001-01-01", "0001-01-02", "from must be a day from 1970-01-01"),
+    ("2026-13-01", "2026-11-02", "from must be a day like 2026-11-25, got '2026-13-01'"),
+    ("yesterday", "2026-11-02", "from must be a day like 2026-11-25, got 'yesterday'"),
+    ("2026-11-01", "", "to must be a day like 2026-11-25, got ''"),
+    ("20261101", "2026-11-02", "from must be a day like 2026-11-25"),
+    ("2026-11-03", "2026-11-02", "the range ends (2026-11-02) before it starts (2026-11-03)"),
+    ("2024-01-01", "2026-01-01", "at most 366 days"),
+])
+def test_a_bad_date_range_is_a_400_the_staff_page_shows(staff, first, last, words):
+    with staff.get("/logs/download", query_string={"from": first, "to": last}) as response:
+        status, html = response.status_code, response.get_data(as_text=True)
+    assert status == 400
+    assert '<p class="error" role="alert">Nothing was downloaded: ' in html
+    assert words.replace("'", "&#39;") in html
+    assert "Download logs" in html and 'name="from"' in html      # the form again, to correct it
+    response = staff.get("/logs/download", query_string={"from": first, "to": last},
+                         headers={"Accept": "application/json"})
+    assert response.status_code == 400 and words in response.get_json()["error"]
+
+
+def test_the_widest_accepted_range_downloads(staff, make_kiosk):
+    kiosk = make_kiosk()
+    kiosk.statuses([kiosk.event()])
+    response = staff.get("/logs/download?from=2106-02-07&to=2106-02-07&format=json")
+    assert response.status_code == 200 and response.get_json()["events"] == []
+    response = staff.get("/logs/download?from=1970-01-01&to=1970-01-01")
+    assert response.status_code == 200
+
