@@ -318,3 +318,21 @@ def test_the_widest_accepted_range_downloads(staff, make_kiosk):
     response = staff.get("/logs/download?from=1970-01-01&to=1970-01-01")
     assert response.status_code == 200
 
+
+# --- one room cannot learn of another room's events --------------------------------------------
+
+def test_an_event_uuid_of_another_room_is_refused_without_saying_whose(hub, make_kiosk):
+    room3, room4 = make_kiosk("Room 3"), make_kiosk("Room 4")
+    event = room3.event("help.raised", {"at": 1.0, "call_id": "c1"})
+    assert room3.statuses([event]) == ["stored"]
+    copy = dict(event, device_id=room4.device_id)
+    results = room4.upload([copy, room4.event()]).get_json()["results"]
+    assert [r["status"] for r in results] == ["rejected", "stored"]
+    reason = results[0]["reason"]
+    assert reason.startswith("events[0].uuid is already taken at the hub by an event this room did not send")
+    assert "Room 3" not in reason and "help" not in reason and "duplicate" not in reason
+    assert room3.statuses([event]) == ["duplicate"]              # its own room: a repeat, as before
+    assert room4.help() == []
+    with hub.db.connection_context():
+        Event = hub.models.Event
+        assert [e.room.name for e in Event.select().where(Event.uuid == event["uuid"])] == ["Room 3"]
