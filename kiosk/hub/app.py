@@ -14,7 +14,7 @@ from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from kiosk.clock import local_zone
-from kiosk.hub.auth import LoginThrottle
+from kiosk.hub.auth import SESSION_IDLE_SECONDS, LoginThrottle
 from kiosk.hub.database import UNAVAILABLE, HubDatabase, redact
 from kiosk.hub.validate import MAX_BODY_BYTES
 
@@ -54,7 +54,7 @@ def create_app(hub: HubDatabase, *, now: Callable[[], float] = time.time, timezo
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=secure_cookies,
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        PERMANENT_SESSION_LIFETIME=timedelta(seconds=SESSION_IDLE_SECONDS),
     )
     app.json.sort_keys = False
     app.register_blueprint(api)
