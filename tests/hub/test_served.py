@@ -125,6 +125,30 @@ def test_a_login_from_before_set_password_or_remove_staff_is_refused(tmp_path):
             hub.cli("remove-staff", "--user", "staff")
 
 
+def test_the_session_cookie_is_secure_when_the_trusted_proxy_says_https(proxied_hub):
+    """Per request: the same hub, reached as https through the proxy and as plain http, marks its cookie
+    Secure only for the https request."""
+    url = proxied_hub.url
+    https = requests.get(f"{url}/login", headers=PROXIED, timeout=10)
+    assert "kiosk_hub_session=" in _set_cookie(https) and "Secure" in _set_cookie(https)
+    plain = requests.get(f"{url}/login", headers={"X-Forwarded-Proto": "http"}, timeout=10)
+    assert "kiosk_hub_session=" in _set_cookie(plain) and "Secure" not in _set_cookie(plain)
+    direct = requests.get(f"{url}/login", timeout=10)
+    assert "kiosk_hub_session=" in _set_cookie(direct) and "Secure" not in _set_cookie(direct)
+    session = behind_proxy()
+    response = _login(session, url, PROXIED)
+    assert response.status_code == 302 and "Secure" in _set_cookie(response)
+
+
+def test_an_untrusted_peer_cannot_make_the_cookie_secure_but_secure_cookies_still_does(tmp_path):
+    with start_hub(tmp_path / "plain", threads=4) as hub:
+        response = requests.get(f"{hub.url}/login", headers={"X-Forwarded-Proto": "https"}, timeout=10)
+        assert "kiosk_hub_session=" in _set_cookie(response) and "Secure" not in _set_cookie(response)
+    with start_hub(tmp_path / "secure", threads=4, extra_args=("--secure-cookies",)) as hub:
+        response = requests.get(f"{hub.url}/login", timeout=10)
+        assert "kiosk_hub_session=" in _set_cookie(response) and "Secure" in _set_cookie(response)
+
+
 def test_a_copied_cookie_stops_working_when_its_browser_logs_out(tmp_path):
     with start_hub(tmp_path / "hub", threads=4) as hub:
         hub.set_password("staff", "correct horse")
