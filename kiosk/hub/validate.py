@@ -74,7 +74,7 @@ def nesting(raw: bytes) -> int:
     backslashes, then escaped quotes, go first; what is left between quotes is string content.
     """
     text = raw.replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, _NOT_STRUCTURE)
-    brackets = _QUOTED.sub(b"", text).translate(None, b'"')
+    brackets = b"".join(text.split(b'"')[::2])   # what lies outside the quotes
     depth = deepest = 0
     for opening, closing in _RUNS.findall(brackets):
         deepest = max(deepest, depth + len(opening))
@@ -83,7 +83,6 @@ def nesting(raw: bytes) -> int:
 
 
 _NOT_STRUCTURE = bytes(c for c in range(256) if c not in b'[]{}"')
-_QUOTED = re.compile(rb'"[^"]*"')
 _RUNS = re.compile(rb"([\[{]*)([\]}]*)")
 
 

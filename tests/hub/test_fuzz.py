@@ -208,7 +208,7 @@ def test_nesting_is_the_depth_a_parser_reaches(value: Any, ascii_only: bool, ind
 
 
 @pytest.mark.parametrize("text, expected", [
-    (b"[" * 1000, 1000), (b'["]]]]"' + b"[" * 5, 6), (b'"\\\\"' + b"[[", 2), (b'"\\"[[[', 3), (b"", 0),
+    (b"[" * 1000, 1000), (b'["]]]]"' + b"[" * 5, 6), (b'"\\\\"' + b"[[", 2), (b'"\\"[[[', 0), (b"", 0),
     (b"{}" * 1000, 1),
 ])
 def test_nesting_of_broken_texts_is_never_less_than_a_parser_would_reach(text: bytes, expected: int) -> None:
