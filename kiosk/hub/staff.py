@@ -11,7 +11,7 @@ from flask import (Blueprint, abort, current_app, g, jsonify, redirect, render_t
 
 from kiosk.hub import helpcalls, rooms
 from kiosk.hub.auth import check_csrf, csrf_token, end_session, hub_db, staff_required, start_session, verify_staff
-from kiosk.hub.validate import CALL_ID
+from kiosk.hub.validate import CALL_ID, MAX_INT
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +99,7 @@ def board_json():
 @staff_required
 def call_action(room_id: int, call_id: str, action: str):
     state = {"ack": helpcalls.ACKNOWLEDGED, "resolve": helpcalls.RESOLVED}.get(action)
-    if state is None or not CALL_ID.fullmatch(call_id):
+    if state is None or not CALL_ID.fullmatch(call_id) or not 0 < room_id < MAX_INT:
         abort(404)
     by = (request.form.get("by") or "").strip()[:100] or session.get("display_name")
     if by and any(not ch.isprintable() for ch in by):

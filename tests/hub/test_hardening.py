@@ -336,3 +336,11 @@ def test_an_event_uuid_of_another_room_is_refused_without_saying_whose(hub, make
     with hub.db.connection_context():
         Event = hub.models.Event
         assert [e.room.name for e in Event.select().where(Event.uuid == event["uuid"])] == ["Room 3"]
+
+
+@pytest.mark.parametrize("room_id", ["9" * 30, "2147483648", "9" * 5000])
+def test_a_room_number_no_room_can_have_is_a_404_for_staff_actions(staff, room_id):
+    token = re.search(r'name="csrf-token" content="([^"]+)"', staff.get("/").get_data(as_text=True)).group(1)
+    response = staff.post(f"/calls/{room_id}/c1/ack", data={"csrf_token": token, "by": "Sam"},
+                          headers={"X-Requested-With": "fetch"})
+    assert response.status_code == 404
