@@ -11,10 +11,11 @@ from datetime import tzinfo as TzInfo
 from typing import Callable
 
 from flask import Flask, jsonify, request
+from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
 
 from kiosk.clock import local_zone
-from kiosk.hub.auth import LoginThrottle
+from kiosk.hub.auth import SESSION_IDLE_SECONDS, LoginThrottle
 from kiosk.hub.database import UNAVAILABLE, HubDatabase, redact
 from kiosk.hub.validate import MAX_BODY_BYTES
 
@@ -35,6 +36,15 @@ class HubContext:
     logins: LoginThrottle = field(default_factory=LoginThrottle)
 
 
+class SessionCookie(SecureCookieSessionInterface):
+    """The staff cookie is Secure when --secure-cookies says so, and also whenever this request came over
+    HTTPS: directly, or through the --trusted-proxy whose X-Forwarded-Proto says https (waitress believes
+    that header only from that proxy, and then sets the request's scheme)."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(super().get_cookie_secure(app)) or request.is_secure
+
+
 def create_app(hub: HubDatabase, *, now: Callable[[], float] = time.time, timezone: str | None = None,
                threads: int = 24, secure_cookies: bool = False) -> Flask:
     """threads: the server's worker threads; long polls may hold all but four of them."""
@@ -43,6 +53,7 @@ def create_app(hub: HubDatabase, *, now: Callable[[], float] = time.time, timezo
     from kiosk.hub.staff import staff
 
     app = Flask(__name__)
+    app.session_interface = SessionCookie()
     ctx = HubContext(hub, now=now, zone=local_zone(timezone),
                      long_polls=threading.Semaphore(max(1, threads - 4)))
     app.extensions["kiosk_hub"] = ctx
@@ -54,7 +65,7 @@ def create_app(hub: HubDatabase, *, now: Callable[[], float] = time.time, timezo
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=secure_cookies,
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        PERMANENT_SESSION_LIFETIME=timedelta(seconds=SESSION_IDLE_SECONDS),
     )
     app.json.sort_keys = False
     app.register_blueprint(api)

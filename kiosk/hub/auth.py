@@ -1,6 +1,9 @@
 """Who may do what at the hub: room tokens for kiosks, passwords and a session for staff, CSRF checks.
 
-Staff passwords are stored as salted scrypt hashes. Every staff POST must carry the session's CSRF
+Staff passwords are stored as salted scrypt hashes. A staff login is a row in hub_staff_session: the
+signed cookie carries only a random session id, so logging out (which deletes the row) ends that login
+for every copy of the cookie, while the same user's logins in other browsers go on. Setting a user's
+password or removing the user ends all of their logins. Every staff POST must carry the session's CSRF
 token, and a POST whose Origin header names another site is refused even before that.
 """
 
@@ -21,6 +24,8 @@ from flask import abort, current_app, g, jsonify, redirect, request, session, ur
 from kiosk.hub.database import HubDatabase
 
 _N, _R, _P = 2**14, 8, 1
+SESSION_IDLE_SECONDS = 12 * 3600   # a login unused this long has ended (the cookie's lifetime too)
+SEEN_EVERY_SECONDS = 300           # how often an active login's last use is written down
 
 
 class AuthError(ValueError):
@@ -60,12 +65,14 @@ def set_password(hub: HubDatabase, user: str, password: str) -> None:
         changed_at = max(time.time(), old.changed_at + 0.001) if old is not None else time.time()
         Staff.insert(name=user, password_hash=hash_password(password), changed_at=changed_at).on_conflict(
             conflict_target=[Staff.name], preserve=[Staff.password_hash, Staff.changed_at]).execute()
+        hub.models.StaffSession.delete().where(hub.models.StaffSession.staff == user).execute()
 
 
 def remove_staff(hub: HubDatabase, user: str) -> bool:
     """Deletes the staff user; their sessions end at their next request. False if there was none."""
-    Staff = hub.models.Staff
+    Staff, StaffSession = hub.models.Staff, hub.models.StaffSession
     with hub.write():
+        StaffSession.delete().where(StaffSession.staff == user.strip()).execute()
         return Staff.delete().where(Staff.name == user.strip()).execute() > 0
 
 
@@ -80,10 +87,44 @@ def verify_staff(hub: HubDatabase, user: str, password: str) -> float | None:
     return row.changed_at if check_password(password, row.password_hash) else None
 
 
-def staff_generation(hub: HubDatabase, user: str) -> float | None:
-    Staff = hub.models.Staff
-    row = Staff.get_or_none(Staff.name == user)
-    return None if row is None else row.changed_at
+def _session_key(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode("utf-8")).hexdigest()
+
+
+def start_session(hub: HubDatabase, user: str, generation: float, now: float) -> str:
+    """Records a new login of user and returns its session id (for the cookie only; never stored)."""
+    StaffSession = hub.models.StaffSession
+    session_id = secrets.token_urlsafe(32)
+    with hub.write():
+        StaffSession.delete().where(StaffSession.seen_at < now - SESSION_IDLE_SECONDS).execute()
+        StaffSession.create(id_hash=_session_key(session_id), staff=user, generation=generation, created_at=now,
+                            seen_at=now)
+    return session_id
+
+
+def end_session(hub: HubDatabase, session_id: str) -> None:
+    StaffSession = hub.models.StaffSession
+    with hub.write():
+        StaffSession.delete().where(StaffSession.id_hash == _session_key(session_id)).execute()
+
+
+def session_user(hub: HubDatabase, session_id: str, now: float) -> str | None:
+    """The staff user of a login that is still going: not logged out, idle for less than
+    SESSION_IDLE_SECONDS, and from the user's current password. An ended login's row is removed."""
+    StaffSession, Staff = hub.models.StaffSession, hub.models.Staff
+    key = _session_key(session_id)
+    row = (StaffSession.select(StaffSession.staff, StaffSession.generation, StaffSession.seen_at, Staff.changed_at)
+           .join(Staff, on=(StaffSession.staff == Staff.name)).where(StaffSession.id_hash == key).tuples().first())
+    if row is None:
+        return None
+    user, generation, seen_at, changed_at = row
+    if generation != changed_at or not now - SESSION_IDLE_SECONDS < seen_at:
+        end_session(hub, session_id)
+        return None
+    if now - seen_at >= SEEN_EVERY_SECONDS:
+        with hub.write():
+            StaffSession.update(seen_at=now).where(StaffSession.id_hash == key).execute()
+    return user
 
 
 class LoginThrottle:
@@ -168,26 +209,28 @@ def check_csrf() -> None:
 
 
 def current_staff() -> str | None:
-    """The logged-in staff user, if that user still exists and has not had their password set since
-    logging in (which ends every older session); otherwise the session is cleared."""
-    user = session.get("staff")
-    if not user:
+    """The logged-in staff user of this request's session (see session_user); otherwise the cookie's
+    session is cleared."""
+    session_id = session.get("sid")
+    if not isinstance(session_id, str) or not session_id:
+        if session.get("staff"):
+            session.clear()   # a login from before server-side sessions, or a tampered one
         return None
-    generation = staff_generation(hub_db(), user)
-    if generation is None or session.get("staff_gen") != generation:
+    user = session_user(hub_db(), session_id, current_app.extensions["kiosk_hub"].now())
+    if user is None:
         session.clear()
-        return None
     return user
 
 
 def staff_required(view: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        if not current_staff():
+        user = current_staff()
+        if not user:
             if request.path.endswith(".json") or request.accept_mimetypes.best == "application/json":
                 return jsonify(error="staff login required: log in at /login"), 401
             return redirect(url_for("staff.login", next=request.full_path.rstrip("?")))
-        g.staff = session["staff"]
+        g.staff = user
         return view(*args, **kwargs)
     return wrapper
 

@@ -151,7 +151,8 @@ def register(subparsers) -> None:
                        help="worker threads (default 24); kiosk long polls may hold all but four")
     serve.add_argument("--timezone", default=None, help="zone for log download dates (default: the system's)")
     serve.add_argument("--secure-cookies", action="store_true",
-                       help="mark the staff login cookie Secure (when served behind HTTPS)")
+                       help="always mark the staff login cookie Secure (without it: on requests that came over "
+                            "HTTPS, as the --trusted-proxy's X-Forwarded-Proto says)")
     serve.add_argument("--trusted-proxy", metavar="ADDR", default=None,
                        help="the IP address of your reverse proxy (e.g. 127.0.0.1): believe its X-Forwarded-Proto, "
                             "X-Forwarded-Host and X-Forwarded-For headers (needed behind an HTTPS proxy)")

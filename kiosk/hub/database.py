@@ -21,7 +21,7 @@ from kiosk.hub.models import HubModels, make_models
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: hub_staff_session (server-side staff logins)
 SQLITE_FILE = "hub.sqlite3"
 SQLITE_PRAGMAS = {"journal_mode": "wal", "synchronous": 2, "busy_timeout": 15_000, "foreign_keys": 1}
 _MIGRATION_LOCK = 0x6B696F736B  # "kiosk": the advisory lock key every hub process takes to migrate
@@ -144,6 +144,11 @@ def migrate(hub: HubDatabase) -> None:
         Setting = hub.models.Setting
         Setting.insert(key="schema_version", value=str(SCHEMA_VERSION)).on_conflict_ignore().execute()
         found = int(Setting.get(Setting.key == "schema_version").value)
+        if found < SCHEMA_VERSION:
+            # Every step so far only adds tables, which create_tables(safe=True) has just done.
+            Setting.update(value=str(SCHEMA_VERSION)).where(Setting.key == "schema_version").execute()
+            log.info("hub database schema upgraded from version %d to %d", found, SCHEMA_VERSION)
+            found = SCHEMA_VERSION
     if found > SCHEMA_VERSION:
         raise HubDatabaseError(f"the hub database has schema version {found}, this hub knows up to "
                                f"{SCHEMA_VERSION}: upgrade room-kiosk on this machine")

@@ -5,6 +5,10 @@ lost answer, or two hub processes racing) is harmless. Which UUIDs were newly st
 PostgreSQL says so with RETURNING; SQLite holds its write lock for the whole transaction (BEGIN
 IMMEDIATE), so the UUIDs it finds present before inserting are all the duplicates there are.
 The whole batch, the help calls and the room's status are committed before the answer.
+
+The answer is per room: `duplicate` only for a UUID this room's events already hold. A UUID the hub holds
+for another room is `rejected` and stored nowhere (one event cannot have happened in two rooms); the
+reason says only that the UUID is taken, never which room has it or what that event is.
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ log = logging.getLogger(__name__)
 
 CHUNK = 400
 STORED, DUPLICATE, REJECTED = "stored", "duplicate", "rejected"
+TAKEN = ("uuid is already taken at the hub by an event this room did not send; this event was not stored: "
+         "every event needs a UUID of its own")
 
 
 def store_batch(hub: HubDatabase, room_id: int, batch: Batch, now: float) -> list[dict[str, Any]]:
@@ -30,7 +36,7 @@ def store_batch(hub: HubDatabase, room_id: int, batch: Batch, now: float) -> lis
         if checked.record is not None:
             first.setdefault(checked.record.uuid, checked.record)
     with hub.write():
-        inserted = _insert(hub, room_id, list(first.values()), now)
+        inserted, elsewhere = _insert(hub, room_id, list(first.values()), now)
         new_records = sorted((first[u] for u in inserted), key=lambda r: (r.device_id, r.seq))
         _apply(hub, room_id, new_records, now)
         Room = hub.models.Room
@@ -45,27 +51,43 @@ def store_batch(hub: HubDatabase, room_id: int, batch: Batch, now: float) -> lis
             results.append({"uuid": checked.uuid, "status": REJECTED, "reason": checked.reason})
             continue
         uuid = checked.record.uuid
+        if uuid in elsewhere:
+            results.append({"uuid": checked.uuid, "status": REJECTED, "reason": f"events[{checked.index}].{TAKEN}"})
+            continue
         status = STORED if uuid in inserted and uuid not in answered else DUPLICATE
         answered.add(uuid)
         results.append({"uuid": checked.uuid, "status": status})
     return results
 
 
-def _insert(hub: HubDatabase, room_id: int, records: list[EventRecord], now: float) -> set[str]:
+def _insert(hub: HubDatabase, room_id: int, records: list[EventRecord], now: float) -> tuple[set[str], set[str]]:
+    """The UUIDs newly stored, and those not stored because another room's event holds them."""
     Event = hub.models.Event
     inserted: set[str] = set()
+    elsewhere: set[str] = set()
     for start in range(0, len(records), CHUNK):
         chunk = records[start:start + CHUNK]
         rows = [_row(room_id, r, now) for r in chunk]
         query = Event.insert_many(rows).on_conflict_ignore()
         if hub.is_postgres:
-            inserted.update(row[0] for row in query.returning(Event.uuid).tuples().execute())
+            new = {row[0] for row in query.returning(Event.uuid).tuples().execute()}
+            present = _rooms_of(hub, [r.uuid for r in chunk if r.uuid not in new])
         else:
-            present = {row[0] for row in Event.select(Event.uuid)
-                       .where(Event.uuid.in_([r.uuid for r in chunk])).tuples()}
+            present = _rooms_of(hub, [r.uuid for r in chunk])
             query.execute()
-            inserted.update(r.uuid for r in chunk if r.uuid not in present)
-    return inserted
+            new = {r.uuid for r in chunk if r.uuid not in present}
+        inserted |= new
+        elsewhere |= {u for u, room in present.items() if room != room_id}
+    return inserted, elsewhere
+
+
+def _rooms_of(hub: HubDatabase, uuids: list[str]) -> dict[str, int]:
+    """Which room holds each of these UUIDs (committed rows: PostgreSQL's insert-or-ignore has waited
+    for any racing insert of the same UUID to commit)."""
+    if not uuids:
+        return {}
+    Event = hub.models.Event
+    return {u: room for u, room in Event.select(Event.uuid, Event.room).where(Event.uuid.in_(uuids)).tuples()}
 
 
 def _row(room_id: int, r: EventRecord, now: float) -> dict[str, Any]:

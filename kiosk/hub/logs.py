@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import date, datetime, time as dtime, timedelta, tzinfo
 from typing import Iterator
 from urllib.parse import quote
@@ -26,17 +27,33 @@ class LogRequestError(ValueError):
     pass
 
 
+FIRST_DAY = date(1970, 1, 1)
+LAST_DAY = date(2106, 2, 7)   # events' wall times are validated to this range (epoch seconds below 2^32)
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def parse_day(name: str, text: str) -> date:
+    shown = text if len(text) <= 40 else text[:37] + "..."
+    try:
+        day = date.fromisoformat(text) if _DAY.fullmatch(text) else None
+    except ValueError:
+        day = None
+    if day is None:
+        raise LogRequestError(f"{name} must be a day like 2026-11-25, got {shown!r}")
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise LogRequestError(f"{name} must be a day from {FIRST_DAY} to {LAST_DAY} (the times kiosks can log), "
+                              f"got {day}")
+    return day
+
+
 def day_range(first: str, last: str, zone: tzinfo) -> tuple[float, float, date, date]:
     """[start, end) epoch seconds covering the local days first..last inclusive."""
-    try:
-        d1 = date.fromisoformat(first)
-        d2 = date.fromisoformat(last)
-    except ValueError:
-        raise LogRequestError(f"dates must look like 2026-11-25, got {first!r} and {last!r}") from None
+    d1 = parse_day("from", first)
+    d2 = parse_day("to", last)
     if d2 < d1:
-        raise LogRequestError(f"the range ends ({d2}) before it starts ({d1})")
+        raise LogRequestError(f"the range ends ({d2}) before it starts ({d1}): put the earlier day in from")
     if (d2 - d1).days >= MAX_DAYS:
-        raise LogRequestError(f"at most {MAX_DAYS} days at a time")
+        raise LogRequestError(f"the range covers {(d2 - d1).days + 1} days; at most {MAX_DAYS} days at a time")
     start = datetime.combine(d1, dtime.min, zone).timestamp()
     end = datetime.combine(d2 + timedelta(days=1), dtime.min, zone).timestamp()
     return start, end, d1, d2
@@ -92,11 +109,22 @@ def json_chunks(rows: Iterator[dict], meta: dict) -> Iterator[str]:
 @logs.get("/logs")
 @staff_required
 def logs_page():
+    today = datetime.now(current_app.extensions["kiosk_hub"].zone).date()
+    return _page((today - timedelta(days=7)).isoformat(), today.isoformat(), None)
+
+
+def _page(first: str, last: str, error: str | None, room: str = ""):
     from kiosk.hub.rooms import statuses
 
-    today = datetime.now(current_app.extensions["kiosk_hub"].zone).date()
-    return render_template("logs.html", rooms=[s.name for s in statuses(hub_db())],
-                           first=(today - timedelta(days=7)).isoformat(), last=today.isoformat(), error=None)
+    return render_template("logs.html", rooms=[s.name for s in statuses(hub_db())], first=first, last=last,
+                           room=room, error=error)
+
+
+def _refuse(message: str, first: str = "", last: str = "", room: str = ""):
+    """A 400 that says what is wrong: the form again with the reason on it for a person, JSON for a script."""
+    if request.accept_mimetypes.best == "application/json":
+        abort(400, description=message)
+    return _page(first[:40], last[:40], message, room[:100]), 400
 
 
 @logs.get("/logs/download")
@@ -105,16 +133,17 @@ def download():
     hub = hub_db()
     zone = current_app.extensions["kiosk_hub"].zone
     room_name = request.args.get("room", "").strip()
+    first, last = request.args.get("from", ""), request.args.get("to", "")
     fmt = request.args.get("format", "csv")
     if fmt not in ("csv", "json"):
-        abort(400, description="format must be csv or json")
+        return _refuse("format must be csv or json", first, last, room_name)
     try:
-        start, end, d1, d2 = day_range(request.args.get("from", ""), request.args.get("to", ""), zone)
+        start, end, d1, d2 = day_range(first, last, zone)
     except LogRequestError as exc:
-        abort(400, description=str(exc))
+        return _refuse(f"Nothing was downloaded: {exc}.", first, last, room_name)
     room_id = None
     if room_name and not room_name.isprintable():
-        abort(400, description="the room name contains a control character")
+        return _refuse("the room name contains a control character", first, last)
     if room_name:
         Room = hub.models.Room
         room = Room.get_or_none(Room.name == room_name)

@@ -15,9 +15,10 @@ class HubModels:
     HelpCall: type[Model]
     Staff: type[Model]
     Setting: type[Model]
+    StaffSession: type[Model]
 
     def all(self) -> list[type[Model]]:
-        return [self.Setting, self.Room, self.Event, self.HelpCall, self.Staff]
+        return [self.Setting, self.Room, self.Event, self.HelpCall, self.Staff, self.StaffSession]
 
 
 def make_models(db: Database) -> HubModels:
@@ -100,4 +101,18 @@ def make_models(db: Database) -> HubModels:
         class Meta:
             table_name = "hub_staff"
 
-    return HubModels(Room, Event, HelpCall, Staff, Setting)
+    class StaffSession(Base):
+        """One staff login (one browser). Its cookie carries a random id; the hub keeps only the id's
+        SHA-256, so logging out (deleting the row) ends the login wherever a copy of the cookie is."""
+
+        id_hash = CharField(primary_key=True, max_length=64)
+        staff = CharField(max_length=100)
+        generation = DoubleField()  # the user's Staff.changed_at at login: a new password ends older logins
+        created_at = DoubleField()
+        seen_at = DoubleField()
+
+        class Meta:
+            table_name = "hub_staff_session"
+            indexes = ((("staff",), False),)
+
+    return HubModels(Room, Event, HelpCall, Staff, Setting, StaffSession)

@@ -10,8 +10,8 @@ from flask import (Blueprint, abort, current_app, g, jsonify, redirect, render_t
                    url_for)
 
 from kiosk.hub import helpcalls, rooms
-from kiosk.hub.auth import check_csrf, csrf_token, hub_db, staff_required, verify_staff
-from kiosk.hub.validate import CALL_ID
+from kiosk.hub.auth import check_csrf, csrf_token, end_session, hub_db, staff_required, start_session, verify_staff
+from kiosk.hub.validate import CALL_ID, MAX_INT
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ def _ctx():
 
 @staff.app_context_processor
 def _template_globals():
-    return {"csrf_token": csrf_token, "staff_user": session.get("staff"),
+    return {"csrf_token": csrf_token, "staff_user": g.get("staff"),
             "display_name": session.get("display_name")}
 
 
@@ -65,8 +65,8 @@ def login_post():
     throttle.succeeded(address, user)
     session.clear()
     session.permanent = True
+    session["sid"] = start_session(hub_db(), user, generation, _ctx().now())
     session["staff"] = user
-    session["staff_gen"] = generation
     csrf_token()  # a fresh CSRF token for the logged-in session
     log.info("staff %r logged in from %s", user, request.remote_addr)
     return redirect(target)
@@ -74,6 +74,9 @@ def login_post():
 
 @staff.post("/logout")
 def logout():
+    """Ends this login on the server, so a copy of its cookie is worthless too; other logins go on."""
+    if isinstance(session.get("sid"), str):
+        end_session(hub_db(), session["sid"])
     session.clear()
     return redirect(url_for("staff.login"))
 
@@ -96,7 +99,7 @@ def board_json():
 @staff_required
 def call_action(room_id: int, call_id: str, action: str):
     state = {"ack": helpcalls.ACKNOWLEDGED, "resolve": helpcalls.RESOLVED}.get(action)
-    if state is None or not CALL_ID.fullmatch(call_id):
+    if state is None or not CALL_ID.fullmatch(call_id) or not 0 < room_id < MAX_INT:
         abort(404)
     by = (request.form.get("by") or "").strip()[:100] or session.get("display_name")
     if by and any(not ch.isprintable() for ch in by):

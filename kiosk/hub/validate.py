@@ -22,6 +22,8 @@ MAX_BODY_BYTES = 4 * 1024 * 1024
 MAX_TEXT = 64
 MAX_EPOCH = 2**32
 MAX_INT = 2**31  # integer columns are 32-bit on PostgreSQL
+MAX_NESTING = 32       # the body, events, an event, and its payload nested up to 29 deep
+MAX_NUMBER_DIGITS = 100
 # Staff act on a call at /calls/<room>/<call_id>/<action>: a "/" or "%" would not route back to it.
 CALL_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
@@ -55,18 +57,68 @@ def _reject_constant(name: str) -> Any:
     raise BadRequest(f"the body contains {name}, which is not JSON: send finite numbers")
 
 
+def _parse_int(text: str) -> int:
+    """Python refuses to read integers of more than 4300 digits (a ValueError from inside json.loads);
+    the hub refuses them much earlier, by name."""
+    digits = len(text) - text.startswith("-")
+    if digits > MAX_NUMBER_DIGITS:
+        raise BadRequest(f"the body contains a whole number of {digits} digits; at most {MAX_NUMBER_DIGITS} "
+                         "are accepted: send numbers a kiosk can have counted")
+    return int(text)
+
+
+def nesting(raw: bytes) -> int:
+    """How deep the JSON text's arrays and objects nest, without parsing it (so without recursion).
+
+    Exact for valid JSON and never less than what a parser would reach before an error: escaped
+    backslashes, then escaped quotes, go first; what is left between quotes is string content.
+    """
+    text = raw.replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, _NOT_STRUCTURE)
+    brackets = b"".join(text.split(b'"')[::2])   # what lies outside the quotes
+    depth = deepest = 0
+    for opening, closing in _RUNS.findall(brackets):
+        deepest = max(deepest, depth + len(opening))
+        depth += len(opening) - len(closing)
+    return deepest
+
+
+_NOT_STRUCTURE = bytes(c for c in range(256) if c not in b'[]{}"')
+_RUNS = re.compile(rb"([\[{]*)([\]}]*)")
+
+
 def parse_json_object(raw: bytes) -> dict[str, Any]:
     if len(raw) > MAX_BODY_BYTES:
         raise TooLarge(f"the body is {len(raw)} bytes; at most {MAX_BODY_BYTES} are accepted: send smaller batches")
+    depth = nesting(raw)
+    if depth > MAX_NESTING:
+        raise BadRequest(f"the body nests arrays and objects {depth} deep; at most {MAX_NESTING} levels are "
+                         "accepted: send flatter payloads")
     try:
-        body = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+        body = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant, parse_int=_parse_int)
     except UnicodeDecodeError as exc:
         raise BadRequest(f"the body is not UTF-8 ({exc.reason} at byte {exc.start})") from exc
     except json.JSONDecodeError as exc:
         raise BadRequest(f"the body is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from exc
+    except RecursionError as exc:
+        raise BadRequest(f"the body nests arrays and objects too deep; at most {MAX_NESTING} levels are "
+                         "accepted") from exc
     if not isinstance(body, dict):
         raise BadRequest(f"the body must be a JSON object, not {type(body).__name__}")
     return body
+
+
+def unstorable(text: str) -> str | None:
+    """Why the hub cannot store this text (a NUL, or a lone UTF-16 surrogate that no database or
+    encoder takes), or None when it can."""
+    if "\x00" in text:
+        return "contains a NUL character (\\u0000), which the hub cannot store"
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            return (f"contains a lone UTF-16 surrogate (\\u{ord(text[exc.start]):04x}) at character {exc.start}, "
+                    "which is not text the hub can store: send whole characters")
+    return None
 
 
 def text_field(body: Mapping[str, Any], name: str, *, max_length: int = MAX_TEXT,
@@ -76,8 +128,9 @@ def text_field(body: Mapping[str, Any], name: str, *, max_length: int = MAX_TEXT
         raise BadRequest(f"{where}{name} must be a non-empty string, got {_show(value)}")
     if len(value) > max_length:
         raise BadRequest(f"{where}{name} is {len(value)} characters; at most {max_length} are allowed")
-    if "\x00" in value:
-        raise BadRequest(f"{where}{name} contains a NUL character (\\u0000), which the hub cannot store")
+    problem = unstorable(value)
+    if problem:
+        raise BadRequest(f"{where}{name} {problem}")
     return value
 
 
@@ -147,8 +200,9 @@ def _record(e: Mapping[str, Any], device_id: str) -> EventRecord:
         raise ValueError(f"payload must be an object, got {_show(payload)}")
     _check_payload(kind, payload)
     for name in ("boot_id", "session_id", "kind"):
-        if isinstance(e.get(name), str) and "\x00" in e[name]:
-            raise ValueError(f"{name} contains a NUL character (\\u0000), which the hub cannot store")
+        problem = unstorable(e[name]) if isinstance(e.get(name), str) else None
+        if problem:
+            raise ValueError(f"{name} {problem}")
     return EventRecord.from_wire({**e, "uuid": canonical, "mono": float(mono)})
 
 
@@ -180,11 +234,13 @@ def _epoch(name: str, value: float) -> None:
 
 
 def _storable(value: Any, where: str) -> None:
-    """No infinity (1e400 parses as one) and no NUL character, which PostgreSQL text cannot hold."""
+    """No infinity (1e400 parses as one), no NUL character (PostgreSQL text cannot hold one) and no
+    lone surrogate (no encoder takes one)."""
     if isinstance(value, float) and not math.isfinite(value):
         raise ValueError(f"{where} must be a finite number, got {_show(value)}")
-    if isinstance(value, str) and "\x00" in value:
-        raise ValueError(f"{where} contains a NUL character (\\u0000), which the hub cannot store")
+    problem = unstorable(value) if isinstance(value, str) else None
+    if problem:
+        raise ValueError(f"{where} {problem}")
     if isinstance(value, dict):
         for key, item in value.items():
             _storable(key, f"{where} key {_show(key)}")

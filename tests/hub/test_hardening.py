@@ -199,3 +199,148 @@ def test_room_and_staff_names_are_escaped_on_the_board(hub, make_kiosk, client):
         assert escaped in html
     board = client.get("/board.json").get_json()["html"]
     assert board.count(escaped) >= 4   # two rooms' calls, the "on the way" names, "You answer calls as"
+
+
+# --- bodies no parser or database takes: 400 with a reason, never a 500 ---------------------
+
+def _post(kiosk, path: str, body: str):
+    return kiosk.client.post(path, data=body.encode("utf-8"),
+                             headers={**kiosk.headers, "Content-Type": "application/json"})
+
+
+@pytest.mark.parametrize("path", ["/api/v1/events", "/api/v1/heartbeat"])
+@pytest.mark.parametrize("make_body, words", [
+    (lambda d: '{"device_id": "%s", "events": [], "x": %s}' % (d, "[" * 1000 + "]" * 1000),
+     "nests arrays and objects 1001 deep; at most 32"),
+    (lambda d: '{"device_id": "%s", "events": [], "x": %s}' % (d, "{\"a\": " * 5000 + "1" + "}" * 5000),
+     "5001 deep"),
+    (lambda d: '{"device_id": "%s", "events": [], "waiting": %s}' % (d, "9" * 4301),
+     "a whole number of 4301 digits; at most 100"),
+    (lambda d: '{"device_id": "%s", "events": [], "x": -%s}' % (d, "1" * 5000), "5000 digits"),
+])
+def test_deep_nesting_and_huge_integers_are_a_400_naming_the_problem(hub, make_kiosk, path, make_body, words):
+    kiosk = make_kiosk()
+    response = _post(kiosk, path, make_body(kiosk.device_id))
+    assert response.status_code == 400, response.get_data(as_text=True)[:300]
+    assert words in response.get_json()["error"]
+
+
+def test_deep_nesting_inside_an_event_is_a_400_and_stores_nothing(hub, make_kiosk):
+    kiosk = make_kiosk()
+    good, deep = kiosk.event(), kiosk.event(payload={"at": 1.0})
+    deep_json = json.dumps(deep).replace('{"at": 1.0}', '{"x": ' + "[" * 40 + "]" * 40 + "}")
+    response = _raw_upload(kiosk, json.dumps(good) + ", " + deep_json)
+    assert response.status_code == 400 and "44 deep" in response.get_json()["error"]
+    flat_enough = kiosk.event(payload={"at": 1.0, "x": json.loads("[" * 27 + "]" * 27)})
+    assert kiosk.statuses([good, flat_enough]) == ["stored", "stored"]   # 32 levels in all
+
+
+@pytest.mark.parametrize("field", ["kind", "boot_id", "session_id"])
+def test_a_lone_surrogate_in_an_event_field_rejects_that_event_only(hub, make_kiosk, field):
+    kiosk = make_kiosk()
+    good, bad = kiosk.event(), kiosk.event(**{field: "a\ud800b"})
+    response = kiosk.upload([good, bad])
+    assert response.status_code == 200, response.get_data(as_text=True)
+    results = response.get_json()["results"]
+    assert results[0]["status"] == "stored"
+    assert results[1]["status"] == "rejected"
+    assert results[1]["reason"].startswith(f"events[1].{field} contains a lone UTF-16 surrogate (\\ud800)")
+
+
+@pytest.mark.parametrize("kind, payload", [
+    ("phase.changed", {"at": 1.0, "to": "\udc00"}),
+    ("help.acknowledged", {"at": 1.0, "call_id": "c1", "by": "Sam\udfff"}),
+    ("help.raised", {"at": 1.0, "call_id": "c1", "source": "\ud83d"}),
+    ("cue.fired", {"at": 1.0, "\ud800": 1}),
+    ("cue.fired", {"at": 1.0, "deep": [{"x": "\ud800"}]}),
+])
+def test_a_lone_surrogate_in_a_payload_rejects_that_event_only(hub, make_kiosk, staff, kind, payload):
+    kiosk = make_kiosk()
+    response = kiosk.upload([kiosk.event(), kiosk.event(kind, payload)])
+    assert response.status_code == 200, response.get_data(as_text=True)
+    results = response.get_json()["results"]
+    assert [r["status"] for r in results] == ["stored", "rejected"]
+    assert results[1]["reason"].startswith("events[1].payload") and "lone UTF-16 surrogate" in results[1]["reason"]
+    assert staff.get("/board.json").status_code == 200
+    assert staff.get("/logs/download?from=2026-11-24&to=2026-11-26&format=json").status_code == 200
+
+
+def test_a_paired_surrogate_is_a_character_and_is_stored(hub, make_kiosk, staff):
+    kiosk = make_kiosk()
+    body = json.dumps({"device_id": kiosk.device_id, "events": [
+        kiosk.event("help.acknowledged", {"at": 1.0, "call_id": "c1", "by": "Sam \U0001f33f"})]})
+    assert "\\ud83c\\udf3f" in body
+    response = _post(kiosk, "/api/v1/events", body)
+    assert response.get_json()["results"][0]["status"] == "stored"
+    assert "Sam \U0001f33f" in staff.get("/board.json").get_json()["html"]
+
+
+@pytest.mark.parametrize("path, field", [("/api/v1/events", "device_id"), ("/api/v1/heartbeat", "device_id"),
+                                         ("/api/v1/heartbeat", "phase"), ("/api/v1/heartbeat", "glyph")])
+def test_a_lone_surrogate_in_a_batch_or_heartbeat_field_is_a_400(hub, make_kiosk, path, field):
+    kiosk = make_kiosk()
+    body = {"device_id": kiosk.device_id, "events": [], "phase": "holding", "glyph": "quiet", field: "x\udfff"}
+    response = _post(kiosk, path, json.dumps(body))
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert response.get_json()["error"].startswith(f"{field} contains a lone UTF-16 surrogate (\\udfff)")
+
+
+# --- log download dates -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("first, last, words", [
+    ("9999-12-31", "9999-12-31", "from must be a day from 1970-01-01 to 2106-02-07"),
+    ("2026-11-01", "9999-12-31", "to must be a day from 1970-01-01 to 2106-02-07"),
+    ("0001-01-01", "0001-01-02", "from must be a day from 1970-01-01"),
+    ("2026-13-01", "2026-11-02", "from must be a day like 2026-11-25, got '2026-13-01'"),
+    ("yesterday", "2026-11-02", "from must be a day like 2026-11-25, got 'yesterday'"),
+    ("2026-11-01", "", "to must be a day like 2026-11-25, got ''"),
+    ("20261101", "2026-11-02", "from must be a day like 2026-11-25"),
+    ("2026-11-03", "2026-11-02", "the range ends (2026-11-02) before it starts (2026-11-03)"),
+    ("2024-01-01", "2026-01-01", "at most 366 days"),
+])
+def test_a_bad_date_range_is_a_400_the_staff_page_shows(staff, first, last, words):
+    with staff.get("/logs/download", query_string={"from": first, "to": last}) as response:
+        status, html = response.status_code, response.get_data(as_text=True)
+    assert status == 400
+    assert '<p class="error" role="alert">Nothing was downloaded: ' in html
+    assert words.replace("'", "&#39;") in html
+    assert "Download logs" in html and 'name="from"' in html      # the form again, to correct it
+    response = staff.get("/logs/download", query_string={"from": first, "to": last},
+                         headers={"Accept": "application/json"})
+    assert response.status_code == 400 and words in response.get_json()["error"]
+
+
+def test_the_widest_accepted_range_downloads(staff, make_kiosk):
+    kiosk = make_kiosk()
+    kiosk.statuses([kiosk.event()])
+    response = staff.get("/logs/download?from=2106-02-07&to=2106-02-07&format=json")
+    assert response.status_code == 200 and response.get_json()["events"] == []
+    response = staff.get("/logs/download?from=1970-01-01&to=1970-01-01")
+    assert response.status_code == 200
+
+
+# --- one room cannot learn of another room's events --------------------------------------------
+
+def test_an_event_uuid_of_another_room_is_refused_without_saying_whose(hub, make_kiosk):
+    room3, room4 = make_kiosk("Room 3"), make_kiosk("Room 4")
+    event = room3.event("help.raised", {"at": 1.0, "call_id": "c1"})
+    assert room3.statuses([event]) == ["stored"]
+    copy = dict(event, device_id=room4.device_id)
+    results = room4.upload([copy, room4.event()]).get_json()["results"]
+    assert [r["status"] for r in results] == ["rejected", "stored"]
+    reason = results[0]["reason"]
+    assert reason.startswith("events[0].uuid is already taken at the hub by an event this room did not send")
+    assert "Room 3" not in reason and "help" not in reason and "duplicate" not in reason
+    assert room3.statuses([event]) == ["duplicate"]              # its own room: a repeat, as before
+    assert room4.help() == []
+    with hub.db.connection_context():
+        Event = hub.models.Event
+        assert [e.room.name for e in Event.select().where(Event.uuid == event["uuid"])] == ["Room 3"]
+
+
+@pytest.mark.parametrize("room_id", ["9" * 30, "2147483648", "9" * 5000])
+def test_a_room_number_no_room_can_have_is_a_404_for_staff_actions(staff, room_id):
+    token = re.search(r'name="csrf-token" content="([^"]+)"', staff.get("/").get_data(as_text=True)).group(1)
+    response = staff.post(f"/calls/{room_id}/c1/ack", data={"csrf_token": token, "by": "Sam"},
+                          headers={"X-Requested-With": "fetch"})
+    assert response.status_code == 404

@@ -33,3 +33,39 @@ def test_second_open_creates_nothing(tmp_path, caplog, backend, request):
     sql = " ".join(statements(caplog)).upper()
     assert "SELECT" in sql
     assert "CREATE" not in sql
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_version_1_database_gains_the_staff_session_table_and_keeps_its_data(tmp_path, backend, request):
+    """Hubs made before server-side staff sessions: the first open adds the table and says version 2;
+    rooms, events and passwords stay, and reopening afterwards again creates nothing."""
+    from kiosk.hub.auth import set_password, verify_staff
+    from kiosk.hub.rooms import add_room, room_for_token
+
+    database = None
+    if backend == "postgresql":
+        from tests.hub.hubproc import fresh_postgres_database
+        from tests.needs import need_postgres
+
+        ctx = fresh_postgres_database(need_postgres(), "upgrade")
+        database = ctx.__enter__()
+        request.addfinalizer(lambda: ctx.__exit__(None, None, None))
+    hub = open_hub_database(tmp_path, database)
+    with hub.db.connection_context():
+        token = add_room(hub, "Room 3")
+        set_password(hub, "staff", "correct horse")
+        hub.db.drop_tables([hub.models.StaffSession])
+        hub.models.Setting.update(value="1").where(hub.models.Setting.key == "schema_version").execute()
+    hub.close()
+    hub = open_hub_database(tmp_path, database)
+    with hub.db.connection_context():
+        assert hub.setting("schema_version") == "2"
+        assert hub.db.table_exists("hub_staff_session")
+        assert room_for_token(hub, token).name == "Room 3"
+        assert verify_staff(hub, "staff", "correct horse") is not None
+    hub.close()
+    caplog = request.getfixturevalue("caplog")
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG, logger="peewee"):
+        open_hub_database(tmp_path, database).close()
+    assert "CREATE" not in " ".join(statements(caplog)).upper()

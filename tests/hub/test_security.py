@@ -206,3 +206,53 @@ def test_setting_a_password_or_removing_the_user_ends_their_sessions(hub, staff_
         assert remove_staff(hub, "other") and not remove_staff(hub, "nobody")
     assert other.get("/board.json").status_code == 401
     assert other.get("/api/v1/rooms").status_code == 401     # no room token, and no longer staff
+
+
+# --- server-side sessions ------------------------------------------------------------------
+
+def _copy_of_cookie(client, app):
+    copy = app.test_client()
+    copy.set_cookie("kiosk_hub_session", client.get_cookie("kiosk_hub_session").value)
+    return copy
+
+
+def test_logging_out_ends_a_copied_cookie_but_not_the_users_other_browsers(app, hub, make_kiosk, staff_client):
+    make_kiosk()
+    other_browser = app.test_client()
+    for browser in (staff_client, other_browser):
+        assert _login(browser).status_code == 302
+    copy = _copy_of_cookie(staff_client, app)
+    assert copy.get("/board.json").status_code == 200 and copy.get("/api/v1/rooms").status_code == 200
+    token = _csrf(staff_client.get("/").get_data(as_text=True))
+    assert staff_client.post("/logout", data={"csrf_token": token}).status_code == 302
+    assert copy.get("/board.json").status_code == 401
+    assert copy.get("/").status_code == 302
+    assert copy.get("/api/v1/rooms").status_code == 401
+    assert copy.get("/logs/download?from=2026-11-01&to=2026-11-02").status_code == 302
+    assert other_browser.get("/board.json").status_code == 200      # the same user, elsewhere: still in
+    with hub.db.connection_context():
+        assert [s.staff for s in hub.models.StaffSession.select()] == ["staff"]   # only the other login
+
+
+def test_a_login_ends_after_twelve_idle_hours_and_lasts_while_used(staff_client, clock):
+    assert _login(staff_client).status_code == 302
+    for _ in range(3):
+        clock.value += 11 * 3600
+        assert staff_client.get("/board.json").status_code == 200   # used: its idle time starts again
+    clock.value += 12 * 3600 + 1
+    assert staff_client.get("/board.json").status_code == 401
+
+
+def test_the_cookie_holds_only_a_session_id_the_hub_stores_hashed(hub, staff_client):
+    import hashlib
+
+    from flask.sessions import SecureCookieSessionInterface
+
+    assert _login(staff_client).status_code == 302
+    app = staff_client.application
+    cookie = staff_client.get_cookie("kiosk_hub_session").value
+    data = SecureCookieSessionInterface().get_signing_serializer(app).loads(cookie)
+    assert set(data) == {"_permanent", "csrf", "sid", "staff"}
+    with hub.db.connection_context():
+        stored = [s.id_hash for s in hub.models.StaffSession.select()]
+    assert stored == [hashlib.sha256(data["sid"].encode()).hexdigest()]

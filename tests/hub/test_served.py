@@ -12,6 +12,23 @@ from tests.hub.hubproc import start_hub
 PROXIED = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "hub.example", "Origin": "https://hub.example"}
 
 
+class _ProxyLeg(requests.Session):
+    def prepare_request(self, request: requests.Request) -> requests.PreparedRequest:
+        for cookie in self.cookies:
+            cookie.secure = False
+        return super().prepare_request(request)
+
+
+def behind_proxy() -> requests.Session:
+    """A browser on https://hub.example as the hub sees it through the proxy: the proxy's leg to the hub
+    is plain http, so this client sends Secure cookies there too (the browser sent them over TLS)."""
+    return _ProxyLeg()
+
+
+def _set_cookie(response: requests.Response) -> str:
+    return response.headers.get("Set-Cookie", "")
+
+
 def _login(session: requests.Session, url: str, headers: dict[str, str], user: str = "staff",
            password: str = "correct horse") -> requests.Response:
     page = session.get(f"{url}/login", headers=headers, timeout=10).text
@@ -29,7 +46,7 @@ def proxied_hub(tmp_path):
 
 
 def test_behind_a_trusted_https_proxy_staff_posts_pass(proxied_hub):
-    session = requests.Session()
+    session = behind_proxy()
     response = _login(session, proxied_hub.url, PROXIED)
     assert response.status_code == 302, response.text
     assert response.headers["Location"] in ("/", "https://hub.example/")
@@ -51,7 +68,7 @@ def test_login_throttle_is_per_client_address_and_user_behind_the_proxy(proxied_
     url = proxied_hub.url
 
     def attempt(client: str, user: str = "staff", password: str = "wrong horse") -> int:
-        return _login(requests.Session(), url, {**PROXIED, "X-Forwarded-For": client}, user, password).status_code
+        return _login(behind_proxy(), url, {**PROXIED, "X-Forwarded-For": client}, user, password).status_code
 
     for _ in range(5):
         assert attempt("10.0.0.1") == 401
@@ -106,3 +123,43 @@ def test_a_login_from_before_set_password_or_remove_staff_is_refused(tmp_path):
         assert session.get(f"{hub.url}/board.json", timeout=10).status_code == 401
         with pytest.raises(RuntimeError, match="no staff user 'staff'"):
             hub.cli("remove-staff", "--user", "staff")
+
+
+def test_the_session_cookie_is_secure_when_the_trusted_proxy_says_https(proxied_hub):
+    """Per request: the same hub, reached as https through the proxy and as plain http, marks its cookie
+    Secure only for the https request."""
+    url = proxied_hub.url
+    https = requests.get(f"{url}/login", headers=PROXIED, timeout=10)
+    assert "kiosk_hub_session=" in _set_cookie(https) and "Secure" in _set_cookie(https)
+    plain = requests.get(f"{url}/login", headers={"X-Forwarded-Proto": "http"}, timeout=10)
+    assert "kiosk_hub_session=" in _set_cookie(plain) and "Secure" not in _set_cookie(plain)
+    direct = requests.get(f"{url}/login", timeout=10)
+    assert "kiosk_hub_session=" in _set_cookie(direct) and "Secure" not in _set_cookie(direct)
+    session = behind_proxy()
+    response = _login(session, url, PROXIED)
+    assert response.status_code == 302 and "Secure" in _set_cookie(response)
+
+
+def test_an_untrusted_peer_cannot_make_the_cookie_secure_but_secure_cookies_still_does(tmp_path):
+    with start_hub(tmp_path / "plain", threads=4) as hub:
+        response = requests.get(f"{hub.url}/login", headers={"X-Forwarded-Proto": "https"}, timeout=10)
+        assert "kiosk_hub_session=" in _set_cookie(response) and "Secure" not in _set_cookie(response)
+    with start_hub(tmp_path / "secure", threads=4, extra_args=("--secure-cookies",)) as hub:
+        response = requests.get(f"{hub.url}/login", timeout=10)
+        assert "kiosk_hub_session=" in _set_cookie(response) and "Secure" in _set_cookie(response)
+
+
+def test_a_copied_cookie_stops_working_when_its_browser_logs_out(tmp_path):
+    with start_hub(tmp_path / "hub", threads=4) as hub:
+        hub.set_password("staff", "correct horse")
+        browser, other_browser = requests.Session(), requests.Session()
+        assert _login(browser, hub.url, {}).status_code == 302
+        assert _login(other_browser, hub.url, {}).status_code == 302
+        copy = {"kiosk_hub_session": browser.cookies.get("kiosk_hub_session")}
+        assert requests.get(f"{hub.url}/board.json", cookies=copy, timeout=10).status_code == 200
+        token = re.search(r'name="csrf-token" content="([^"]+)"', browser.get(f"{hub.url}/", timeout=10).text).group(1)
+        assert browser.post(f"{hub.url}/logout", data={"csrf_token": token}, allow_redirects=False,
+                            timeout=10).status_code == 302
+        assert requests.get(f"{hub.url}/board.json", cookies=copy, timeout=10).status_code == 401
+        assert requests.get(f"{hub.url}/api/v1/rooms", cookies=copy, timeout=10).status_code == 401
+        assert other_browser.get(f"{hub.url}/board.json", timeout=10).status_code == 200
