@@ -21,7 +21,7 @@ from kiosk.hub.models import HubModels, make_models
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2  # 2: hub_staff_session (server-side staff logins)
+SCHEMA_VERSION = 3  # 2: hub_staff_session (server-side staff logins); 3: hub_help_call.pressed_again
 SQLITE_FILE = "hub.sqlite3"
 SQLITE_PRAGMAS = {"journal_mode": "wal", "synchronous": 2, "busy_timeout": 15_000, "foreign_keys": 1}
 _MIGRATION_LOCK = 0x6B696F736B  # "kiosk": the advisory lock key every hub process takes to migrate
@@ -145,13 +145,34 @@ def migrate(hub: HubDatabase) -> None:
         Setting.insert(key="schema_version", value=str(SCHEMA_VERSION)).on_conflict_ignore().execute()
         found = int(Setting.get(Setting.key == "schema_version").value)
         if found < SCHEMA_VERSION:
-            # Every step so far only adds tables, which create_tables(safe=True) has just done.
+            # Steps that add tables are done by create_tables(safe=True) above; columns are added here.
+            if found < 3:
+                _add_pressed_again(hub)
             Setting.update(value=str(SCHEMA_VERSION)).where(Setting.key == "schema_version").execute()
             log.info("hub database schema upgraded from version %d to %d", found, SCHEMA_VERSION)
             found = SCHEMA_VERSION
     if found > SCHEMA_VERSION:
         raise HubDatabaseError(f"the hub database has schema version {found}, this hub knows up to "
                                f"{SCHEMA_VERSION}: upgrade room-kiosk on this machine")
+
+
+def _add_pressed_again(hub: HubDatabase) -> None:
+    """3: presses again are counted in a column as they arrive, not by searching stored JSON."""
+    import json
+
+    from kiosk.hub.helpcalls import presses_of
+    from kiosk.session import facts as F
+
+    if "pressed_again" not in {c.name for c in hub.db.get_columns("hub_help_call")}:
+        hub.db.execute_sql("ALTER TABLE hub_help_call ADD COLUMN pressed_again INTEGER NOT NULL DEFAULT 0")
+    Event, HelpCall = hub.models.Event, hub.models.HelpCall
+    counts: dict[tuple[int, str], int] = {}
+    for room_id, payload in Event.select(Event.room, Event.payload).where(Event.kind == F.HELP_REPEATED).tuples():
+        data = json.loads(payload)
+        key = (room_id, str(data.get("call_id")))
+        counts[key] = counts.get(key, 0) + presses_of(data)
+    for (room_id, call_id), n in counts.items():
+        HelpCall.update(pressed_again=n).where((HelpCall.room == room_id) & (HelpCall.call_id == call_id)).execute()
 
 
 def redact(url: str) -> str:

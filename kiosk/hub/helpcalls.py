@@ -43,6 +43,8 @@ def apply_event(hub: HubDatabase, room_id: int, kind: str, payload: dict[str, An
     A kiosk whose wall clock is not trusted (no network time since boot) may be hours off: then the
     hub's own receiving time stands in for the event's time on the staff page.
     """
+    if kind == F.HELP_REPEATED:
+        return pressed_again(hub, room_id, str(payload["call_id"]), presses_of(payload), now)
     state = _KIND_STATE.get(kind)
     if state is None:
         return False
@@ -119,20 +121,31 @@ def calls(hub: HubDatabase, room_id: int | None = None, now: float | None = None
     return views
 
 
-def presses_again(hub: HubDatabase, open_calls: list[CallView]) -> dict[str, int]:
-    """How often the support person pressed again on each open call: a repeat is a louder call.
+def presses_of(payload: dict) -> int:
+    """How many presses one help.repeated stands for (a kiosk coalesces a chattering button)."""
+    n = payload.get("presses", 1)
+    return n if isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= 1_000_000 else 1
 
-    Counted from the stored help.repeated events of the call's room (not by time: a kiosk's clock
-    may be untrusted). Open calls are few, so this stays cheap on every board refresh.
-    """
-    Event = hub.models.Event
-    out: dict[str, int] = {}
-    for c in open_calls:
-        count = (Event.select().where((Event.room == c.room_id) & (Event.kind == F.HELP_REPEATED)
-                                      & Event.payload.contains(f'"call_id":"{c.call_id}"')).count())
-        if count:
-            out[c.call_id] = count
-    return out
+
+def pressed_again(hub: HubDatabase, room_id: int, call_id: str, presses: int, now: float) -> bool:
+    """A help.repeated newly stored (each exactly once, by its UUID): the call's count grows by its presses."""
+    HelpCall = hub.models.HelpCall
+    HelpCall.insert(room=room_id, call_id=call_id, state=RAISED, rank=-1, changed_at=now).on_conflict_ignore().execute()
+    HelpCall.update(pressed_again=HelpCall.pressed_again + presses).where(
+        (HelpCall.room == room_id) & (HelpCall.call_id == call_id)).execute()
+    bump(hub, room_id)
+    return True
+
+
+def presses_again(hub: HubDatabase, open_calls: list[CallView]) -> dict[str, int]:
+    """How often the support person pressed again on each open call: a repeat is a louder call."""
+    HelpCall = hub.models.HelpCall
+    wanted = {(c.room_id, c.call_id) for c in open_calls}
+    if not wanted:
+        return {}
+    rows = (HelpCall.select(HelpCall.room, HelpCall.call_id, HelpCall.pressed_again)
+            .where(HelpCall.call_id.in_([c for _, c in wanted]) & (HelpCall.pressed_again > 0)).tuples())
+    return {call_id: n for room_id, call_id, n in rows if (room_id, call_id) in wanted}
 
 
 def open_counts(hub: HubDatabase) -> dict[int, int]:

@@ -88,6 +88,7 @@ def make_models(db: Database) -> HubModels:
         closed_at = DoubleField(null=True)
         closed_by = CharField(null=True, max_length=100)
         changed_at = DoubleField()
+        pressed_again = IntegerField(default=0)  # presses on the call while nobody had answered it
 
         class Meta:
             table_name = "hub_help_call"

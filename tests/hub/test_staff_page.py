@@ -131,3 +131,5 @@ def test_pressing_again_on_an_unanswered_call_shows_on_the_board(hub, make_kiosk
                     kiosk.event("help.repeated", {"at": 3.0, "call_id": "c1", "source": "button"})])
     html = staff.get("/board.json").get_json()["html"]
     assert "pressed again ×2" in html and html.count("pressed again") == 2
+    kiosk.statuses([kiosk.event("help.repeated", {"at": 9.0, "call_id": "c1", "source": "button", "presses": 40})])
+    assert "pressed again ×42" in staff.get("/board.json").get_json()["html"]  # a chattering button, coalesced
