@@ -38,6 +38,11 @@ def hash_password(password: str) -> str:
     return f"scrypt${_N}${_R}${_P}${salt.hex()}${digest.hex()}"
 
 
+@functools.cache
+def _unknown_user_hash() -> str:
+    return hash_password(secrets.token_urlsafe(16))
+
+
 def check_password(password: str, stored: str) -> bool:
     try:
         scheme, n, r, p, salt, digest = stored.split("$")
@@ -82,7 +87,7 @@ def verify_staff(hub: HubDatabase, user: str, password: str) -> float | None:
     user = user.strip()
     row = Staff.get_or_none(Staff.name == user) if user.isprintable() else None
     if row is None:
-        check_password(password, hash_password("not a user"))  # the same work either way
+        check_password(password, _unknown_user_hash())  # one scrypt either way: timing tells no names
         return None
     return row.changed_at if check_password(password, row.password_hash) else None
 

@@ -256,3 +256,28 @@ def test_the_cookie_holds_only_a_session_id_the_hub_stores_hashed(hub, staff_cli
     with hub.db.connection_context():
         stored = [s.id_hash for s in hub.models.StaffSession.select()]
     assert stored == [hashlib.sha256(data["sid"].encode()).hexdigest()]
+
+
+def test_a_login_costs_one_scrypt_whether_or_not_the_user_exists(hub, monkeypatch):
+    """Two hashes for an unknown name and one for a known one told which names exist."""
+    import hashlib
+
+    from kiosk.hub import auth
+
+    with hub.db.connection_context():
+        set_password(hub, "staff", "correct horse")
+        auth.verify_staff(hub, "nobody", "x")  # the stand-in hash is made once, before counting
+        calls = []
+        real = hashlib.scrypt
+        monkeypatch.setattr(auth.hashlib, "scrypt", lambda *a, **k: (calls.append(1), real(*a, **k))[1])
+        assert auth.verify_staff(hub, "staff", "wrong password") is None
+        known = len(calls)
+        assert auth.verify_staff(hub, "nobody at all", "wrong password") is None
+        assert len(calls) - known == known == 1
+
+
+def test_every_page_carries_a_content_security_policy_that_forbids_inline_script(staff):
+    for path in ("/", "/login", "/logs", "/board.json"):
+        policy = staff.get(path).headers.get("Content-Security-Policy", "")
+        assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy, path
+        assert "unsafe-inline" not in policy
