@@ -26,6 +26,7 @@ from kiosk.session.help import (HelpCall, HelpCalls, Repeats, change_call, is_re
                                 repeats_due, stale_calls)
 from kiosk.session.machine import Session, TransitionRefused, rebuild
 from kiosk.session.outage import outage
+from kiosk.session.resume import Resumption, clock_step, resume
 from kiosk.session.plan import Phase, Plan
 from kiosk.store.journal import Journal, JournalFull
 
@@ -34,8 +35,6 @@ log = logging.getLogger(__name__)
 THANK_YOU_SECONDS = 12.0
 ALIVE_META = "alive_at"
 ALIVE_EVERY = 15.0             # the heartbeat a running kiosk writes, so a restart knows when it went down
-ABANDONED_AFTER = 3 * 3600.0   # a session down this long is ended, not resumed
-CLOCK_STEP = 2.0               # wall time that moves this much more or less than monotonic time jumped
 Listener = Callable[[list[Fact]], None]
 
 
@@ -165,10 +164,9 @@ class Room:
     def _check_clock(self, now: float) -> list[Fact]:
         """A running session follows monotonic time: a wall-clock step moves its times along."""
         mono = self.clock.monotonic()
-        last_wall, last_mono = self._anchor
+        offset = clock_step(self._anchor, now, mono)
         self._anchor = (now, mono)
-        offset = (now - last_wall) - (mono - last_mono)
-        if abs(offset) <= CLOCK_STEP:
+        if not offset:
             return []
         log.warning("the wall clock jumped by %+.0f s; the session's times move with it", offset)
         return self.session.clock_stepped(offset, now)
@@ -368,19 +366,14 @@ class Room:
         last = self.journal.records(newest_first=True, limit=1)
         alive = self.journal.get_meta(ALIVE_META)
         down = outage(last[0].wall if last else None, float(alive) if alive else None, ALIVE_EVERY, now)
-        went_down = down.last_alive
-        if now < went_down:
+        how, facts = resume(self.session, down)
+        if how is Resumption.CLOCK_WENT_BACK:
             log.warning("the wall clock is %.0f s behind the last record: resuming session %s where it stopped",
-                        went_down - now, sid)
-            facts = self.session.clock_stepped(now - went_down, now)
-            facts += self.session.interrupted(now, now, length_known=False)
-        elif now - went_down > ABANDONED_AFTER:
-            log.warning("session %s was left %.1f h ago: ended as abandoned", sid, (now - went_down) / 3600)
-            facts = self.session.interrupted(went_down, now, down_by=down.down_by) + \
-                self.session.end_early(went_down, reason="abandoned")
+                        down.last_alive - now, sid)
+        elif how is Resumption.ABANDONED:
+            log.warning("session %s was left %.1f h ago: ended as abandoned", sid, down.seconds_at_most / 3600)
         else:
             log.warning("resuming session %s in its %s phase after %.0f-%.0f s down", sid, self.session.state.phase,
                         down.seconds_at_least, down.seconds_at_most)
-            facts = self.session.interrupted(went_down, now, down_by=down.down_by)
         self._journal(facts)
         self.tick()

@@ -11,8 +11,9 @@ from peewee import OperationalError
 
 from kiosk.clock import FakeClock
 from kiosk.config import Config, HubConfig
-from kiosk.room import ABANDONED_AFTER, Room
+from kiosk.room import Room
 from kiosk.session.help import REPEAT_WITHIN, STALE_CALL_AFTER
+from kiosk.session.resume import ABANDONED_AFTER
 from kiosk.session import facts as F
 from kiosk.session.glyph import SENDING_AT_MOST, Glyph
 from kiosk.session.plan import Phase, Plan
