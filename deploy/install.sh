@@ -35,7 +35,7 @@ DEFAULT_PIN="2468"
 DEFAULT_ROOM="Therapy room"
 GROUPS_WANTED="video render input dialout audio"
 PACKAGES="python3 python3-venv libgbm1 libdrm2 libegl1 libgles2 libgl1-mesa-dri libmtdev1 avahi-daemon"
-X11_PACKAGES="xserver-xorg-core xserver-xorg-input-libinput xinit"
+X11_PACKAGES="xserver-xorg-core xserver-xorg-input-libinput xserver-xorg-video-fbdev xinit"
 
 usage() {
   cat <<EOF
@@ -192,8 +192,13 @@ if [ "${#problems[@]}" -gt 0 ]; then
   exit 1
 fi
 
+DISPLAY_WHY="chosen with --display"
 if [ "$DISPLAY_MODE" = auto ]; then
-  if compgen -G "$(target /dev/dri)/card*" >/dev/null; then DISPLAY_MODE=kms; else DISPLAY_MODE=x11; fi
+  if compgen -G "$(target /dev/dri)/card*" >/dev/null; then
+    DISPLAY_MODE=kms DISPLAY_WHY="/dev/dri offers KMS: no X server"
+  else
+    DISPLAY_MODE=x11 DISPLAY_WHY="/dev/dri offers no KMS device: a bare X server"
+  fi
 fi
 
 [ "$DRY_RUN" = 1 ] && echo "dry run: nothing is changed${ROOT:+ in $ROOT}"
@@ -229,7 +234,7 @@ if ! on_pi_only "user $KIOSK_USER in the groups $GROUPS_WANTED"; then
     act useradd --system --user-group --home-dir "$DATA_DIR" --no-create-home --shell /usr/sbin/nologin "$KIOSK_USER"
   fi
   for group in $GROUPS_WANTED; do
-    getent group "$group" >/dev/null || { unchanged "no group $group on this system"; continue; }
+    getent group "$group" >/dev/null || { printf '   skipped: no group %s on this system\n' "$group"; continue; }
     if id -nG "$KIOSK_USER" 2>/dev/null | tr ' ' '\n' | grep -qx "$group"; then
       unchanged "$KIOSK_USER in $group"
     else
@@ -272,12 +277,15 @@ step "the program in $PREFIX/venv (versions pinned by deploy/constraints.txt)"
 VENV="$(target "$PREFIX/venv")"
 STAMP="$VENV/.room-kiosk-installed"
 want_stamp="$(cat "$REPO/deploy/constraints.txt" "$REPO/pyproject.toml" | sha256sum | cut -d' ' -f1) $(git -C "$REPO" rev-parse HEAD 2>/dev/null || echo unknown)"
+PIP_INSTALL="pip install --constraint deploy/constraints.txt room-kiosk[ui]"
 if [ "$INSTALL_PROGRAM" = 0 ]; then
   unchanged "--no-program: the venv is left as it is"
+elif on_pi_only "the program: $PYTHON -m venv $PREFIX/venv; $PIP_INSTALL (a venv works only where it was made)"; then
+  :
 elif [ -f "$STAMP" ] && [ "$(cat "$STAMP")" = "$want_stamp" ]; then
   unchanged "$PREFIX/venv (this commit, these pins)"
 else
-  changed "installed room-kiosk[ui] into $PREFIX/venv with --constraint deploy/constraints.txt"
+  changed "the program in $PREFIX/venv: $PIP_INSTALL"
   act "$PYTHON" -m venv "$VENV"
   act "$VENV/bin/python" -m pip install --quiet --upgrade pip
   act "$VENV/bin/python" -m pip install --quiet --constraint "$REPO/deploy/constraints.txt" "${REPO}[ui]"
@@ -287,7 +295,7 @@ put_file "$REPO/deploy/usb/usb-mount" "$PREFIX/bin/usb-mount" 0755 root
 
 # --- the display --------------------------------------------------------------------------------
 
-step "the display: $DISPLAY_MODE (no X server where /dev/dri offers KMS), screen blanking off"
+step "the display: $DISPLAY_MODE ($DISPLAY_WHY); screen blanking off"
 if [ "$DISPLAY_MODE" = x11 ]; then
   put_file "$REPO/deploy/room-kiosk-x11.conf" "$X11_DROPIN" 0644 root
 else

@@ -110,8 +110,8 @@ def test_the_program_is_installed_from_the_pinned_constraints(pi_root):
     out = subprocess.run(["bash", str(INSTALL), "--root", str(pi_root), "--dry-run", *ROOM_AND_PIN],
                          capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60)
     assert out.returncode == 0, out.stderr
-    assert "would change: installed room-kiosk[ui] into /opt/room-kiosk/venv with --constraint " \
-           "deploy/constraints.txt" in out.stdout
+    assert "left for the Pi: the program: python3 -m venv /opt/room-kiosk/venv; pip install --constraint " \
+           "deploy/constraints.txt room-kiosk[ui]" in out.stdout
     assert '--constraint "$REPO/deploy/constraints.txt" "${REPO}[ui]"' in INSTALL.read_text()
 
 
