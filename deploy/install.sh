@@ -34,7 +34,9 @@ AVAHI_SERVICE="/etc/avahi/services/room-kiosk.service"
 DEFAULT_PIN="2468"
 DEFAULT_ROOM="Therapy room"
 GROUPS_WANTED="video render input dialout audio"
-PACKAGES="python3 python3-venv libgbm1 libdrm2 libegl1 libgles2 libgl1-mesa-dri libmtdev1 avahi-daemon"
+# What the Kivy wheel's SDL2 loads at run time (KMSDRM: gbm, drm, EGL, GLES; sound: ALSA), and avahi.
+# a|b: either will do (Debian 13 renamed some libraries with a t64 suffix).
+PACKAGES="python3 python3-venv libgbm1 libdrm2 libegl1 libgles2 libgl1-mesa-dri libmtdev1 libasound2|libasound2t64 avahi-daemon"
 X11_PACKAGES="xserver-xorg-core xserver-xorg-input-libinput xserver-xorg-video-fbdev xinit"
 
 usage() {
@@ -211,8 +213,13 @@ wanted="$PACKAGES"
 [ "$DISPLAY_MODE" = x11 ] && wanted="$wanted $X11_PACKAGES"
 if ! on_pi_only "apt-get install $wanted"; then
   missing=""
-  for package in $wanted; do
-    dpkg-query -W -f='${db:Status-Status}' "$package" 2>/dev/null | grep -qx installed || missing="$missing $package"
+  for choice in $wanted; do
+    installed=0 candidate=""
+    for package in ${choice//|/ }; do
+      if dpkg-query -W -f='${db:Status-Status}' "$package" 2>/dev/null | grep -qx installed; then installed=1; break; fi
+      if [ -z "$candidate" ] && apt-cache show "$package" >/dev/null 2>&1; then candidate="$package"; fi
+    done
+    [ "$installed" = 1 ] || missing="$missing ${candidate:-${choice%%|*}}"
   done
   if [ -n "$missing" ]; then
     changed "installed$missing"
