@@ -17,7 +17,7 @@ from typing import Callable
 from kiosk.config import DEFAULT_PIN, ButtonConfig, Config
 from kiosk.doctor.findings import Finding, note, ok, problem
 from kiosk.doctor.host import Host
-from kiosk.doctor.mounts import mount_of, ram_reason, real_path
+from kiosk.doctor.mounts import mount_of, ram_reason
 
 KIOSK_USER = "kiosk"
 KIOSK_GROUPS = ("video", "render", "input", "dialout", "audio")
@@ -230,7 +230,7 @@ def check_data(host: Host, config: Config) -> list[Finding]:
                                         "sudo -u kiosk kiosk doctor)",
                                 f"sudo chown -R {KIOSK_USER}:{KIOSK_USER} {data}"))
     mounts = host.mounts()
-    where = real_path(data)
+    where = host.as_mounted(data)
     reason = ram_reason(where, mounts)
     mount = mount_of(where, mounts)
     if reason:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 from pathlib import Path
 
-from kiosk.config import Config
+from kiosk.config import SYSTEM_CONFIG, Config
 from kiosk.doctor import checks
 from kiosk.doctor.findings import Finding, exit_code, render_json, render_text
 from kiosk.doctor.host import Host
@@ -27,7 +28,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     doctor.add_argument("--json", action="store_true", help="machine-readable output")
     doctor.add_argument("--data", type=Path, help="data folder (overrides [paths] data)")
     doctor.add_argument("--root", type=Path, default=None,
-                        help="examine the tree DIR (its proc, sys, dev, etc, run) instead of this machine")
+                        help="examine the tree DIR (its proc, sys, dev, etc, run; its config and data folder) "
+                             "instead of this machine")
     doctor.set_defaults(func=cmd_doctor)
 
 
@@ -35,6 +37,11 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     from kiosk.cli import config_from_args
 
     host = Host.under(args.root) if args.root else Host()
-    findings = examine(config_from_args(args), host)
+    if args.root and args.config is None and (args.root / SYSTEM_CONFIG.relative_to("/")).is_file():
+        args.config = args.root / SYSTEM_CONFIG.relative_to("/")
+    config = config_from_args(args)
+    if args.root and args.data is None and config.paths.data.is_absolute():
+        config = replace(config, paths=replace(config.paths, data=args.root / config.paths.data.relative_to("/")))
+    findings = examine(config, host)
     print(render_json(findings) if args.json else render_text(findings))
     return exit_code(findings)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from kiosk.doctor.mounts import Mount, read_mounts
+from kiosk.doctor.mounts import Mount, read_mounts, real_path
 
 TIME_ERROR = 5  # adjtimex(2): the kernel's clock is not synchronised
 
@@ -44,12 +44,23 @@ class Host:
     mountinfo: Path = Path("/proc/self/mountinfo")
     free_bytes: Callable[[Path], int] = field(default=free_bytes)
     kernel_clock: Callable[[], bool | None] | None = field(default=kernel_clock_synchronized)
+    root: Path | None = None  # the tree this host lives in (Host.under), for paths its mount table names
+
+    def as_mounted(self, path: Path) -> Path:
+        """A path as the host's own mount table would name it (inside the tree: from the tree's root)."""
+        real = real_path(path)
+        if self.root is not None:
+            try:
+                return Path("/") / real.relative_to(real_path(self.root))
+            except ValueError:
+                return real
+        return real
 
     @classmethod
     def under(cls, root: Path, **changes) -> "Host":
         root = Path(root)
         values = dict(proc=root / "proc", sys=root / "sys", dev=root / "dev", etc=root / "etc", run=root / "run",
-                      mountinfo=root / "proc" / "self" / "mountinfo", kernel_clock=None)
+                      mountinfo=root / "proc" / "self" / "mountinfo", kernel_clock=None, root=root)
         values.update(changes)
         return cls(**values)
 

@@ -34,3 +34,15 @@ def test_text_prints_each_problem_with_its_fix_and_exits_one(pi: FakePi, capsys)
     assert code == 1
     assert "PROBLEM  audio" in text and "fix: plug in a USB speaker" in text
     assert "ok       touch" in text
+
+
+def test_under_root_the_trees_own_config_and_data_folder_are_used(pi: FakePi, capsys):
+    pi.healthy()
+    pi.write("etc/room-kiosk/kiosk.toml", 'room = "Room 7"\npin = "2468"\n[paths]\ndata = "/var/lib/room-kiosk"\n')
+    code = main(["doctor", "--json", "--root", str(pi.root)])
+    checks = json.loads(capsys.readouterr().out)["checks"]
+    config = [c for c in checks if c["check"] == "config"]
+    assert code == 1 and "PIN is the default" in config[0]["summary"]
+    assert str(pi.root / "etc/room-kiosk/kiosk.toml") in config[0]["summary"]
+    data = [c for c in checks if c["check"] == "data"]
+    assert str(pi.data) in data[0]["summary"]
