@@ -326,6 +326,29 @@ def check_watchdog(host: Host) -> list[Finding]:
     return [ok("watchdog", f"Type=notify, WatchdogSec={seconds}: a screen frozen that long is restarted")]
 
 
+def check_service(host: Host) -> list[Finding]:
+    """Whether room-kiosk.service runs, and what its restarts say (a tree or a laptop cannot tell)."""
+    state = host.unit_state("room-kiosk.service") if host.unit_state else None
+    if not state or state.get("LoadState") != "loaded":
+        return [note("service", "cannot ask systemd about room-kiosk.service here")]
+    active, result, restarts = state.get("ActiveState"), state.get("Result", ""), state.get("NRestarts", "0")
+    if active == "failed" and result == "start-limit-hit":
+        return [problem("service", "room-kiosk.service crashed too often and systemd stopped restarting it "
+                                   "(10 starts in 10 minutes)",
+                        "find why: journalctl -u room-kiosk -b; then sudo systemctl reset-failed room-kiosk "
+                        "&& sudo systemctl start room-kiosk")]
+    if active != "active":
+        return [problem("service", f"room-kiosk.service is {active} ({result or 'no result'})",
+                        "journalctl -u room-kiosk -b shows why; sudo systemctl start room-kiosk")]
+    if result == "watchdog":
+        return [note("service", f"running; its last restart was the watchdog's: the screen froze ({restarts} "
+                                "restarts since boot)", "journalctl -u room-kiosk -b shows what it was doing")]
+    if restarts not in ("", "0"):
+        return [note("service", f"running; restarted {restarts} times since boot",
+                     "journalctl -u room-kiosk -b shows why")]
+    return [ok("service", "room-kiosk.service is running")]
+
+
 def check_avahi(host: Host) -> list[Finding]:
     hostname = (host.read(host.proc / "sys/kernel/hostname") or "").strip()
     findings = []

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import shutil
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -34,6 +35,18 @@ def kernel_clock_synchronized() -> bool | None:
     return None if state < 0 else state != TIME_ERROR
 
 
+def systemd_unit_state(unit: str) -> dict[str, str] | None:
+    """`systemctl show` of a unit (ActiveState, Result, NRestarts, ...); None without systemd."""
+    try:
+        out = subprocess.run(["systemctl", "show", unit, "--property=LoadState,ActiveState,SubState,Result,NRestarts"],
+                             capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if out.returncode != 0:
+        return None
+    return dict(line.split("=", 1) for line in out.stdout.splitlines() if "=" in line)
+
+
 @dataclass(frozen=True)
 class Host:
     proc: Path = Path("/proc")
@@ -44,6 +57,7 @@ class Host:
     mountinfo: Path = Path("/proc/self/mountinfo")
     free_bytes: Callable[[Path], int] = field(default=free_bytes)
     kernel_clock: Callable[[], bool | None] | None = field(default=kernel_clock_synchronized)
+    unit_state: Callable[[str], dict[str, str] | None] | None = field(default=systemd_unit_state)
     root: Path | None = None  # the tree this host lives in (Host.under), for paths its mount table names
 
     def as_mounted(self, path: Path) -> Path:
@@ -60,7 +74,8 @@ class Host:
     def under(cls, root: Path, **changes) -> "Host":
         root = Path(root)
         values = dict(proc=root / "proc", sys=root / "sys", dev=root / "dev", etc=root / "etc", run=root / "run",
-                      mountinfo=root / "proc" / "self" / "mountinfo", kernel_clock=None, root=root)
+                      mountinfo=root / "proc" / "self" / "mountinfo", kernel_clock=None, unit_state=None,
+                      root=root)
         values.update(changes)
         return cls(**values)
 

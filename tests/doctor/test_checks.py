@@ -221,3 +221,19 @@ def test_one_problem_makes_the_exit_code_non_zero(pi: FakePi):
 def test_silent_profile_change_does_not_hide_other_checks(pi: FakePi):
     config = replace(pi.healthy().config(), display=DisplayConfig(profile="still"))
     assert exit_code(examine(config, pi.host())) == 0
+
+
+def test_service_state_from_systemd(pi: FakePi):
+    from dataclasses import replace as with_
+
+    def host(**state):
+        return with_(pi.host(), unit_state=lambda unit: {"LoadState": "loaded", **state})
+
+    assert only(checks.check_service(pi.host())).status == NOTE         # a tree: cannot ask
+    assert only(checks.check_service(host(ActiveState="active", Result="success", NRestarts="0"))).status == OK
+    f = only(checks.check_service(host(ActiveState="failed", Result="start-limit-hit", NRestarts="10")))
+    assert f.status == PROBLEM and "reset-failed room-kiosk" in f.fix
+    f = only(checks.check_service(host(ActiveState="active", Result="watchdog", NRestarts="1")))
+    assert f.status == NOTE and "the screen froze" in f.summary
+    f = only(checks.check_service(host(ActiveState="inactive", Result="success")))
+    assert f.status == PROBLEM and "systemctl start room-kiosk" in f.fix
