@@ -326,6 +326,27 @@ def check_watchdog(host: Host) -> list[Finding]:
     return [ok("watchdog", f"Type=notify, WatchdogSec={seconds}: a screen frozen that long is restarted")]
 
 
+def check_sandbox(host: Host, config: Config) -> list[Finding]:
+    """The unit lets the kiosk write only some folders: the configured data folder must be one of them."""
+    unit = host.etc / UNIT
+    if not unit.is_file():
+        return []
+    allowed = []
+    for path in [unit, *sorted((host.etc / (UNIT + ".d")).glob("*.conf"))]:
+        for line in (host.read(path) or "").splitlines():
+            key, _, value = line.strip().partition("=")
+            if key == "ReadWritePaths":
+                allowed += [v.lstrip("-+") for v in value.split()] if value else []
+                if not value:
+                    allowed = []
+    data = str(host.as_mounted(config.paths.data))
+    if any(data == a or data.startswith(a.rstrip("/") + "/") for a in allowed):
+        return [ok("sandbox", f"the service may write {data}")]
+    return [problem("sandbox", f"room-kiosk.service may write only {', '.join(allowed) or 'nothing'}, not the data "
+                               f"folder {data}: the kiosk could not keep its logs",
+                    f"sudo systemctl edit room-kiosk, add [Service] ReadWritePaths={data}; {RESTART}")]
+
+
 def check_service(host: Host) -> list[Finding]:
     """Whether room-kiosk.service runs, and what its restarts say (a tree or a laptop cannot tell)."""
     state = host.unit_state("room-kiosk.service") if host.unit_state else None

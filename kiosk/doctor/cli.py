@@ -23,7 +23,7 @@ def examine(config: Config, host: Host, *,
             *checks.check_touch(host), *checks.check_audio(host, config),
             *checks.check_button(host, config.button, listen), *checks.check_data(host, config),
             *checks.check_journal(config), *checks.check_clock(host), *hub, *checks.check_watchdog(host),
-            *checks.check_service(host),
+            *checks.check_sandbox(host, config), *checks.check_service(host),
             *checks.check_avahi(host)]
 
 

@@ -237,3 +237,15 @@ def test_service_state_from_systemd(pi: FakePi):
     assert f.status == NOTE and "the screen froze" in f.summary
     f = only(checks.check_service(host(ActiveState="inactive", Result="success")))
     assert f.status == PROBLEM and "systemctl start room-kiosk" in f.fix
+
+
+def test_the_unit_must_let_the_kiosk_write_its_data_folder(pi: FakePi):
+    from kiosk.config import PathsConfig
+
+    pi.healthy()
+    assert only(checks.check_sandbox(pi.host(), pi.config())).status == OK     # the tree's /var/lib/room-kiosk
+    elsewhere = pi.config(paths=PathsConfig(data=pi.root / "srv/kiosk-data"))
+    f = only(checks.check_sandbox(pi.host(), elsewhere))
+    assert f.status == PROBLEM and "ReadWritePaths=/srv/kiosk-data" in f.fix
+    pi.write("etc/systemd/system/room-kiosk.service.d/data.conf", "[Service]\nReadWritePaths=/srv/kiosk-data\n")
+    assert only(checks.check_sandbox(pi.host(), elsewhere)).status == OK

@@ -10,7 +10,7 @@ from tests.doctor.conftest import FakePi
 
 def write_config(pi: FakePi, extra: str = "") -> str:
     path = pi.write("etc/room-kiosk/kiosk.toml", f'room = "Room 3"\npin = "4826"\n{extra}'
-                                                  f'[paths]\ndata = "{pi.data}"\n')
+                                                  '[paths]\ndata = "/var/lib/room-kiosk"\n')  # as the Pi names it
     return str(path)
 
 
