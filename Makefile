@@ -5,7 +5,7 @@ VENV := .venv
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: run test hub bench screenshots clean
+.PHONY: run test hub bench screenshots constraints clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "room kiosk needs Python 3.11 or newer: install python3 (3.11+) and python3-venv"; exit 1; }
@@ -29,6 +29,10 @@ bench: $(STAMP)
 
 screenshots: $(STAMP)
 	$(VENV)/bin/python -m kiosk.ui.screenshots --out screenshots
+
+# the exact versions deploy/install.sh installs on a kiosk (aarch64 wheels; needs the package index)
+constraints: $(STAMP)
+	$(VENV)/bin/python deploy/pin_versions.py
 
 clean:
 	rm -rf $(VENV) data hub-data screenshots .pytest_cache

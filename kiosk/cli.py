@@ -6,6 +6,7 @@ import argparse
 import logging
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from kiosk import __version__
@@ -57,7 +58,10 @@ def cmd_sessions(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from kiosk.launch import run_kiosk
 
-    return run_kiosk(config_from_args(args), simulate_button=args.simulate_button)
+    config = config_from_args(args)
+    if args.allow_data_in_ram:
+        config = replace(config, paths=replace(config.paths, allow_data_in_ram=True))
+    return run_kiosk(config, simulate_button=args.simulate_button)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -79,6 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--button", help="help button serial URL (overrides [button] url)")
     run.add_argument("--hub", help="hub URL (overrides [hub] url)")
     run.add_argument("--usb-root", type=Path, help="where USB sticks are mounted (overrides [paths])")
+    run.add_argument("--allow-data-in-ram", action="store_true",
+                     help="run sessions even if the data folder is in RAM (tmpfs, overlay): a power cut loses the logs")
     run.set_defaults(func=cmd_run)
 
     check = sub.add_parser("check-config", help="print the effective config, or what is wrong with it")
@@ -90,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     sessions.add_argument("--limit", type=int, default=10, help="how many sessions (default 10)")
     sessions.set_defaults(func=cmd_sessions)
 
-    for module in ("kiosk.hub.cli", "kiosk.button.cli", "kiosk.sync.cli"):
+    for module in ("kiosk.hub.cli", "kiosk.button.cli", "kiosk.sync.cli", "kiosk.doctor.cli"):
         try:
             register = __import__(module, fromlist=["register"]).register
         except ImportError:

@@ -54,12 +54,14 @@ class HubConfig:
     url: str | None = None
     token: str | None = None
     sync_seconds: float = 30.0
+    ca_file: Path | None = None  # a private CA (Caddy's internal one) the kiosk trusts for the hub's HTTPS
 
 
 @dataclass(frozen=True)
 class PathsConfig:
     data: Path = field(default_factory=_default_data_dir)
     usb_mount_root: Path = Path("/media")
+    allow_data_in_ram: bool = False  # run sessions even when the data folder is on tmpfs or an overlay
 
     @property
     def database(self) -> Path:

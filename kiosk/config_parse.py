@@ -124,10 +124,14 @@ class _Reader:
                 "url": (_url, 'an http:// or https:// address such as "http://hub.local:8080", or ""'),
                 "token": (_optional_text, "the room token printed by `kiosk hub add-room`"),
                 "sync_seconds": (_number(1, 3600), "a number of seconds from 1 to 3600"),
+                "ca_file": (_optional_path, 'the path of a PEM CA certificate such as "/etc/room-kiosk/hub-ca.crt", '
+                                            'or "" for the system\'s CAs'),
             }),
             paths=self.section(data, "paths", PathsConfig, {
                 "data": (_path, "a folder path"),
                 "usb_mount_root": (_path, "a folder path such as /media"),
+                "allow_data_in_ram": (_bool, "true or false (true: run sessions even though a power cut "
+                                             "would lose the logs)"),
             }),
             source=source,
         )
@@ -288,6 +292,12 @@ def _path(v: Any) -> Path | None:
         return Path(v).expanduser()
     except RuntimeError:  # ~someone who does not exist
         return None
+
+
+def _optional_path(v: Any) -> Any:
+    if isinstance(v, str) and not v.strip():
+        return _NONE
+    return _path(v)
 
 
 class _NoneMarker:

@@ -45,6 +45,29 @@ def display_problem(env: Mapping[str, str] | None = None, dri_glob: str | None =
     return NO_DISPLAY
 
 
+def data_in_ram_refusal(config: Config, mountinfo: Path | None = None) -> str | None:
+    """Why sessions must not run on this data folder (it lives in RAM), or None.
+
+    On tmpfs, or on Raspberry Pi OS's overlay file system (its upper layer is a
+    tmpfs), the journal's fsync reaches RAM only: a power cut loses every log.
+    """
+    from kiosk.doctor.mounts import MOUNTINFO, ram_reason, read_mounts, real_path
+
+    if config.paths.allow_data_in_ram:
+        return None
+    try:
+        mounts = read_mounts(mountinfo or MOUNTINFO)
+    except OSError:
+        return None
+    reason = ram_reason(real_path(config.paths.data), mounts)
+    if reason is None:
+        return None
+    return (f"not running sessions: the data folder {reason}, so a power cut would lose every session log.\n"
+            "  Put the data folder on persistent storage: [paths] data in the config, or --data DIR "
+            "(README: Read-only root).\n"
+            "  To run anyway (a demonstration, a test): [paths] allow_data_in_ram = true, or --allow-data-in-ram.")
+
+
 def window_size(env: Mapping[str, str] | None = None) -> tuple[int, int]:
     """The windowed size: 800x480 (the official 7-inch display) unless KIOSK_WINDOW_SIZE=WxH says otherwise."""
     env = os.environ if env is None else env
@@ -103,6 +126,10 @@ def run_kiosk(config: Config, simulate_button: bool = False) -> int:
     except OSError as exc:
         print(f"cannot create the data folder {config.paths.data}: {exc}\n"
               "  choose another with --data DIR or [paths] data in the config", file=sys.stderr)
+        return 2
+    refusal = data_in_ram_refusal(config)
+    if refusal:
+        print(refusal, file=sys.stderr)
         return 2
     prepare_kivy(kivy_home(config))
     windowed = not config.display.fullscreen

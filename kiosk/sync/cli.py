@@ -46,7 +46,7 @@ def cmd_now(args: argparse.Namespace) -> int:
         if journal is None:
             print(f"nothing to sync: {config.paths.database} does not exist")
             return 0
-        client = HubClient(config.hub.url, config.hub.token, now=clock.now)
+        client = HubClient(config.hub.url, config.hub.token, now=clock.now, ca_file=config.hub.ca_file)
         total = Progress()
         try:
             uploader = Uploader(journal, client, clock.now)

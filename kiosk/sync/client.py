@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
@@ -75,8 +76,11 @@ class HubClient:
     """One thread's connection to the hub; give each thread its own client."""
 
     def __init__(self, url: str, token: str | None, *, session: requests.Session | None = None,
-                 timeout: tuple[float, float] = (5.0, 30.0), now: Callable[[], float] = time.time) -> None:
+                 timeout: tuple[float, float] = (5.0, 30.0), now: Callable[[], float] = time.time,
+                 ca_file: str | os.PathLike | None = None) -> None:
         self.url = url.rstrip("/")
+        # a private CA ([hub] ca_file, e.g. Caddy's internal one) instead of the system's CAs
+        self.verify: str | None = os.fspath(ca_file) if ca_file else None
         self.token = token or ""
         self.session = session or requests.Session()
         self.timeout = timeout
@@ -142,7 +146,8 @@ class HubClient:
             headers["Content-Type"] = "application/json"
         timeout = (self.timeout[0], self.timeout[1] + extra_read)
         try:
-            resp = self.session.request(method, self.url + path, data=body, headers=headers, timeout=timeout)
+            resp = self.session.request(method, self.url + path, data=body, headers=headers, timeout=timeout,
+                                        verify=self.verify)
         except requests.Timeout:
             raise HubUnreachable(f"the hub at {self.url} did not answer in time") from None
         except requests.ConnectionError as exc:
