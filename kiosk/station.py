@@ -42,9 +42,16 @@ class Station:
         self.sync: Service | None = None
         self.watchdog = Watchdog()
         self._last_alive = float("-inf")
+        self._ready_sent = False
 
     def heartbeat(self) -> None:
-        """Call from the UI loop about once a second: pings systemd, and notes the kiosk is alive."""
+        """Call from the UI loop about once a second: pings systemd, and notes the kiosk is alive.
+
+        The first call says READY: the kiosk is up when its screen is, not when its threads are.
+        """
+        if not self._ready_sent:
+            self._ready_sent = True
+            self.watchdog.ready()
         self.watchdog.ping()
         mono = self.clock.monotonic()
         if mono - self._last_alive >= ALIVE_EVERY:
@@ -70,7 +77,6 @@ class Station:
             self.services.append(self.sync)
         for service in self.services:
             service.start()
-        self.watchdog.ready()
 
     def stop(self) -> None:
         self.watchdog.stopping()
