@@ -3,8 +3,7 @@
 Each file: a temporary name in the target folder (created exclusively, never over an existing
 file), written, fsync'd, the folder fsync'd, renamed to its final name, the folder fsync'd again;
 then its page cache is dropped and it is read back from the stick and its SHA-256 compared with
-what was written. A plain export's folder is made the same way: written under a temporary name,
-every file fsync'd, then renamed whole.
+what was written. A plain export's folder is made the same way: each file written that way into a new folder, the manifest last.
 
 Every failure is named by what the person can do about it: the stick is full (with how much space
 is needed), read-only, or was removed before the write finished. Whatever the failure, the partial
@@ -153,27 +152,22 @@ def write_file(folder: Path, name: str, fill: Callable[[IO[bytes]], None]) -> st
 
 def write_folder(parent: Path, name: str, source: Path, files: tuple[str, ...],
                  progress: Callable[[int], None] | None = None) -> dict[str, str]:
-    """Copies source's files into parent/name, made under a temporary name and renamed whole.
+    """Copies source's files into a new folder parent/name, each through write_file; the last file
+    (the manifest) marks the folder complete. A folder is never renamed: some FAT drivers lose a
+    renamed folder's contents (fusefat does). On any failure the partial folder is removed.
     Returns each file's SHA-256 as read back from the stick."""
     final = parent / name
-    temp = parent / f"{PARTIAL}{name}"
-    if final.exists():
-        raise FileExistsError(f"{final} already exists; an export never overwrites one")
+    final.mkdir()
+    fsync_folder(parent)
+    sums: dict[str, str] = {}
     try:
-        temp.mkdir()
         for file in files:
-            with (source / file).open("rb") as src, (temp / file).open("xb") as dst:
-                write_stream(dst, src, progress)
-                dst.flush()
-                os.fsync(dst.fileno())
-        fsync_folder(temp)
-        fsync_folder(parent)
-        os.rename(temp, final)
-        fsync_folder(parent)
+            with (source / file).open("rb") as src:
+                sums[file] = write_file(final, file, lambda sink, src=src: write_stream(sink, src, progress))
     except BaseException:
-        remove_quietly(temp)
+        remove_quietly(final)
         raise
-    return {file: read_back(final / file) for file in files}
+    return sums
 
 
 def read_back(path: Path) -> str:
