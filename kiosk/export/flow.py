@@ -200,9 +200,14 @@ def _write(target: Path, bundle: Path, manifest: Manifest, recipient: str | None
     except OSError as exc:
         return _failed(W.stick_error(exc, where, needed), needed, base)
     what = "sealed to the hub" if recipient else NOT_SEALED
-    return ExportResult(DONE, f"{manifest.events} events from {manifest.sessions} sessions written to {path.name} "
+    return ExportResult(DONE, f"{counted(manifest.events, 'event')} from {counted(manifest.sessions, 'session')} "
+                              f"written to {path.name} "
                               f"({what}). Safe to remove the stick.", path=path, bytes=size,
                         extra={"seq_first": manifest.seq_first, "seq_last": manifest.seq_last, **extra}, **base)
+
+
+def counted(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
 
 
 def _failed(exc: W.StickError, needed: int, base: dict[str, Any]) -> ExportResult:

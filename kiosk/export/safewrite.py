@@ -39,30 +39,32 @@ class StickFull(StickError):
     def __init__(self, needed: int, free: int) -> None:
         self.needed, self.free = needed, free
         super().__init__(f"the stick is full: this export needs {size_text(needed)} and the stick has "
-                         f"{size_text(free)} free. Nothing was left on it; free some space or use another stick")
+                         f"{size_text(free)} free. Nothing was left on it; free some space or use another stick.")
 
 
 class StickReadOnly(StickError):
     def __init__(self, where: Path) -> None:
-        super().__init__(f"the stick at {where} is read-only (a lock switch on its side?); nothing was written")
+        super().__init__(f"the stick at {where} is read-only (a lock switch on its side?); nothing was written.")
 
 
 class StickRemoved(StickError):
     def __init__(self, detail: str) -> None:
         super().__init__(f"the export did NOT finish: the stick was removed or stopped answering ({detail}). "
-                         "Put it back and export again")
+                         "Put it back and export again.")
 
 
 class VerifyFailed(StickError):
     def __init__(self, name: str) -> None:
         super().__init__(f"the export did NOT finish: {name} read back from the stick differs from what was "
-                         "written (a failing stick?). Try another stick")
+                         "written (a failing stick?). Try another stick.")
 
 
 def size_text(n: int) -> str:
     if n < 1024 * 1024:
         return f"{max(1, round(n / 1024))} KB"
-    return f"{n / (1024 * 1024):.1f} MB"
+    if n < 1024 ** 3:
+        return f"{n / 1024 ** 2:.1f} MB"
+    return f"{n / 1024 ** 3:.1f} GB"
 
 
 def free_bytes(folder: Path) -> int:
