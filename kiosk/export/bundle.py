@@ -26,7 +26,7 @@ from kiosk.session import facts as F
 from kiosk.session.record import EventRecord
 from kiosk.session_report import BEGAN, SessionSummary, summarise
 from kiosk.spreadsheet import csv_cell
-from kiosk.store.reader import JournalReader
+from kiosk.store.reader import JournalReader, RawEvent
 
 FORMAT = "room-kiosk export"
 VERSION = 1
@@ -108,17 +108,19 @@ def write_bundle(reader: JournalReader, folder: Path, *, name: str, room: str, z
     """Writes the four files into folder (which exists and is empty) and returns the manifest."""
     device_id = reader.meta("device_id") or "unknown-device"
     sums: dict[str, FileSum] = {}
-    with _open_text(folder / EVENTS_JSONL, progress, csv_file=False) as (text, sink):
-        for r in reader.events(first_seq, last_seq):
-            text.write(json.dumps(r.to_wire(), ensure_ascii=False, separators=(",", ":")))
-            text.write("\n")
-    sums[EVENTS_JSONL] = sink.summary()
-    with _open_text(folder / EVENTS_CSV, progress) as (text, sink):
+    safe_room = csv_cell(room)
+    with _open_text(folder / EVENTS_JSONL, progress, csv_file=False) as (jsonl, jsonl_sink), \
+            _open_text(folder / EVENTS_CSV, progress) as (text, csv_sink):
         writer = csv.writer(text)
         writer.writerow(EVENT_COLUMNS)
-        for r in reader.events(first_seq, last_seq):
-            writer.writerow([csv_cell(v) for v in event_row(r, room, zone)])
-    sums[EVENTS_CSV] = sink.summary()
+        for row in reader.rows(first_seq, last_seq):
+            wall = iso_utc(row.wall)
+            jsonl.write(wire_line(row, wall))
+            writer.writerow((local_iso(row.wall, zone), wall, "yes" if row.clock_trusted else "no", safe_room,
+                             csv_cell(row.device_id), row.seq, csv_cell(row.session_id or ""), csv_cell(row.kind),
+                             csv_cell(readable_payload(row.payload)), row.uuid))
+    sums[EVENTS_JSONL] = jsonl_sink.summary()
+    sums[EVENTS_CSV] = csv_sink.summary()
     sessions = 0
     with _open_text(folder / SESSIONS, progress) as (text, sink):
         writer = csv.writer(text)
@@ -165,10 +167,20 @@ def local_iso(ts: float | None, zone: tzinfo) -> str:
     return datetime.fromtimestamp(ts, timezone.utc).astimezone(zone).isoformat(timespec="seconds")
 
 
-def event_row(r: EventRecord, room: str, zone: tzinfo) -> list[Any]:
-    return [local_iso(r.wall, zone), iso_utc(r.wall), "yes" if r.clock_trusted else "no", room, r.device_id,
-            r.seq, r.session_id or "", r.kind, json.dumps(dict(r.payload), sort_keys=True, ensure_ascii=False),
-            r.uuid]
+def readable_payload(text: str) -> str:
+    """The payload for people: the journal's JSON, with any \\u escapes shown as the letters they are."""
+    if "\\u" not in text:
+        return text
+    return json.dumps(json.loads(text), ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def wire_line(row: RawEvent, wall: str) -> str:
+    """One line of events.jsonl: the event as EventRecord.to_wire gives it, the journal's payload text
+    embedded as it is (it is already JSON), so a year of events is not decoded and encoded again."""
+    envelope = json.dumps({"uuid": row.uuid, "seq": row.seq, "device_id": row.device_id, "wall": wall,
+                           "mono": row.mono, "boot_id": row.boot_id, "clock_trusted": bool(row.clock_trusted),
+                           "session_id": row.session_id, "kind": row.kind}, separators=(",", ":"))
+    return f'{envelope[:-1]},"payload":{row.payload}}}\n'
 
 
 def _hm(ts: float | None, zone: tzinfo) -> str:
