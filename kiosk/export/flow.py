@@ -28,6 +28,7 @@ from kiosk.store.reader import JournalMissing, read_journal
 log = logging.getLogger(__name__)
 
 EXPORT_DONE, EXPORT_FAILED = "export.done", "export.failed"
+LAST_EXPORT_META = "export.last"  # `kiosk export` beside a running kiosk notes its outcome here (kiosk.export.cli)
 STICK_FOLDER = "room-kiosk-logs"
 STAGING = "export-staging"
 FILES = DATA_FILES + (MANIFEST,)
