@@ -61,6 +61,9 @@ def test_a_sealed_export_imported_twice_and_after_sync_stores_every_event_once(h
         again = import_path(hub, sealed, key[1], now=2e9)
     assert first.ok and (first.stored, first.duplicate, first.rejected) == (len(records) - 10, 10, 0)
     assert (again.stored, again.duplicate) == (0, len(records))
+    with hub.db.connection_context():
+        seen = hub.models.Room.get(hub.models.Room.name == "Willow room").last_seen
+    assert seen != 2e9  # a stick carried up is not the kiosk being online: the board keeps its real last contact
     assert "already there" in again.line()
     stored = _stored(hub)
     assert sorted(stored) == sorted(r.uuid for r in records) and len(stored) == len(set(stored))
