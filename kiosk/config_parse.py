@@ -113,7 +113,8 @@ class _Reader:
                 "fullscreen": (_bool, "true or false"),
             }),
             button=self.section(data, "button", ButtonConfig, {
-                "url": (_optional_text, 'a serial port path or URL such as "/dev/kiosk-button", or "" for none'),
+                "url": (_serial_url, 'a serial port path such as "/dev/kiosk-button", a pyserial URL such as '
+                                     '"loop://", or "" for none'),
                 "mode": (_choice(BUTTON_MODES), "one of " + ", ".join(BUTTON_MODES)),
                 "modem_line": (_choice(MODEM_LINES), "one of " + ", ".join(MODEM_LINES)),
                 "press": (_choice(PRESS_PATTERNS), "one of " + ", ".join(PRESS_PATTERNS)),
@@ -128,7 +129,7 @@ class _Reader:
                                             'or "" for the system\'s CAs'),
             }),
             paths=self.section(data, "paths", PathsConfig, {
-                "data": (_path, "a folder path"),
+                "data": (_folder, "a folder path (a folder, or one that can be created; not a file)"),
                 "usb_mount_root": (_path, "a folder path such as /media"),
                 "allow_data_in_ram": (_bool, "true or false (true: run sessions even though a power cut "
                                              "would lose the logs)"),
@@ -177,6 +178,19 @@ class _Reader:
                                   'a time of day as "HH:MM" (24-hour), such as "10:45"', i)
             leads = self.cues(p.get("cue_minutes", {}), i) if "cue_minutes" in p else dict(DEFAULT_CUE_LEADS)
             prompts = self.prompts(p.get("prompts", {}), i) if "prompts" in p else dict(DEFAULT_PROMPTS)
+            given = p.get("cue_minutes") if isinstance(p.get("cue_minutes"), dict) else {}
+            for phase, lead_list in leads.items():
+                if str(phase) not in given:  # a default cue that does not fit a short phase is skipped
+                    continue
+                length = minutes[str(phase)] * 60
+                for lead in lead_list:
+                    if lead >= length:
+                        self.problem("plans", "cue_minutes",
+                                     f"{phase} = {lead / 60:g} is not before the {phase} ends: the phase is "
+                                     f"{length / 60:g} minutes long, so that cue could never come. Use fewer "
+                                     f"minutes than {phase}_minutes", i)
+            leads = {phase: tuple(lead for lead in lead_list if lead < minutes[str(phase)] * 60)
+                     for phase, lead_list in leads.items()}
             out.append(Plan(name=name, opening=minutes["opening"] * 60, holding=minutes["holding"] * 60,
                             closing=minutes["closing"] * 60, hard_end=hard_end, cue_leads=leads,
                             prompts=prompts))
@@ -306,6 +320,25 @@ def _path(v: Any) -> Path | None:
         return Path(v).expanduser()
     except RuntimeError:  # ~someone who does not exist
         return None
+
+
+def _folder(v: Any) -> Path | None:
+    path = _path(v)
+    return None if path is None or (path.exists() and not path.is_dir()) else path
+
+
+def _serial_url(v: Any) -> Any:
+    """A device path, or a URL pyserial can open (it says no at once to a protocol it does not know)."""
+    text = _optional_text(v)
+    if text is _NONE or text is None or "://" not in text:
+        return text
+    import serial
+
+    try:
+        serial.serial_for_url(text, do_not_open=True)
+    except (ValueError, serial.SerialException):
+        return None
+    return text
 
 
 def _optional_path(v: Any) -> Any:
