@@ -4,6 +4,17 @@ A batch the hub refuses as a whole (400, 413) stores nothing at the hub, so it
 is split in halves and retried until the events the hub will not take are
 found; only those are set aside, with the hub's words, and the queue moves on.
 
+A batch the hub fails on (a 500, a connection dropped after sending, no answer
+in time) is split the same way, the later half first, because the hub may be
+failing on one event it cannot take. The split stops at the second failure in
+a row with no answer between: then it is the hub or the link, not a batch, and
+the worker backs off. An event that fails alone right after the hub answered
+another request is a suspect: it leaves the batches (the queue moves), and is
+tried again alone after each batch that gets through. A suspect that fails
+like that STRIKES_TO_SET_ASIDE times is set aside, kept on the kiosk with the
+reason. A hub that fails every request never answers one, so nothing is ever
+set aside for a hub that is down.
+
 Marks are written by the journal's writer thread while the next batch is on
 its way (a cursor skips what was just answered), so the kiosk's fsync and the
 hub's commit overlap; settle() waits for them.
@@ -16,15 +27,15 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
 
-from kiosk.session import facts as F
 from kiosk.store import outbox
 from kiosk.store.journal import Journal
 from kiosk.store.outbox import Outgoing, waiting_after
-from kiosk.sync.client import MAX_BYTES, MAX_EVENTS, BatchRefused, HubClient, HubUnreachable
+from kiosk.sync.client import MAX_BYTES, MAX_EVENTS, BatchRefused, HubClient, HubFailed, HubUnreachable
 
 log = logging.getLogger(__name__)
 
 ENVELOPE_BYTES = 1024
+STRIKES_TO_SET_ASIDE = 3
 
 
 @dataclass
@@ -34,39 +45,77 @@ class Progress:
     attempted: int = 0
     confirmed: int = 0
     rejected: int = 0
+    failed: int = 0  # events the hub failed on alone: suspects, still waiting
     raised_confirmed: list[str] = field(default_factory=list)
+
+    @property
+    def answered(self) -> int:
+        return self.confirmed + self.rejected
 
     def add(self, other: "Progress") -> None:
         self.attempted += other.attempted
         self.confirmed += other.confirmed
         self.rejected += other.rejected
+        self.failed += other.failed
         self.raised_confirmed += other.raised_confirmed
 
 
+@dataclass
+class Suspect:
+    """An event the hub failed on alone, right after it answered another request."""
+
+    item: Outgoing
+    strikes: int = 0
+    tries: int = 0
+    last_error: str = ""
+
+
 class Uploader:
+    """One thread's sender. kinds/exclude choose which events it sends (the help sender takes
+    the help events, the backlog all the others); both None sends everything."""
+
     def __init__(self, journal: Journal, client: HubClient, now: Callable[[], float], *,
-                 batch_size: int = 500, max_bytes: int = MAX_BYTES, mark_timeout: float = 30.0) -> None:
+                 batch_size: int = 500, max_bytes: int = MAX_BYTES, mark_timeout: float = 30.0,
+                 kinds: Iterable[str] | None = None, exclude: Iterable[str] | None = None,
+                 strikes_to_set_aside: int = STRIKES_TO_SET_ASIDE) -> None:
         if not 1 <= batch_size <= MAX_EVENTS:
             raise ValueError(f"batch_size must be between 1 and {MAX_EVENTS}, got {batch_size}")
+        if strikes_to_set_aside < 1:
+            raise ValueError(f"strikes_to_set_aside must be at least 1, got {strikes_to_set_aside}")
         self.journal = journal
         self.client = client
         self.now = now
         self.batch_size = batch_size
         self.max_bytes = max_bytes - ENVELOPE_BYTES
         self.mark_timeout = mark_timeout
+        self.kinds = frozenset(kinds) if kinds is not None else None
+        self.exclude = frozenset(exclude) if exclude is not None else None
+        self.strikes_to_set_aside = strikes_to_set_aside
         self.cursor = 0
         self.waiting_estimate = 0
+        self.suspects: dict[str, Suspect] = {}
         self._marks: list[Future] = []
+        self._answered_last = False
+        self._probe_due = False
+        self._failed_in_row = 0
 
     def begin(self) -> int:
         """Start a drain from the oldest waiting event; returns how many wait."""
         self.settle()
         self.cursor = 0
+        self._answered_last = False
+        self._probe_due = False
+        self._failed_in_row = 0
         self.waiting_estimate = self.waiting()
         return self.waiting_estimate
 
     def waiting(self) -> int:
+        """Everything waiting in the outbox, whichever sender it is for."""
         return outbox.counts(self.journal).waiting
+
+    def sendable(self) -> int:
+        """Events of this sender's kinds waiting that are not suspects."""
+        return max(0, outbox.waiting_count(self.journal, self.kinds, self.exclude) - len(self.suspects))
 
     def settle(self) -> None:
         """Wait until every mark handed to the journal is committed."""
@@ -74,10 +123,15 @@ class Uploader:
         for future in marks:
             future.result(timeout=self.mark_timeout)
 
-    def send_next(self, kinds: Iterable[str] | None = None, limit: int | None = None) -> Progress:
-        """Send the next waiting events (of these kinds) as one batch, or fewer when bytes run out."""
-        after = 0 if kinds is not None else self.cursor
-        items = waiting_after(self.journal, after, limit or self.batch_size, kinds)
+    def send_next(self, limit: int | None = None) -> Progress:
+        """Send the next waiting events as one batch (fewer when bytes run out), or try one suspect
+        again when the hub has just answered; Progress() when there is nothing to send."""
+        if self._probe_due and self.suspects:
+            self._probe_due = False
+            suspect = min(self.suspects.values(), key=lambda s: (s.tries, s.item.seq))
+            suspect.tries += 1
+            return self._send([suspect.item], max(self.waiting_estimate, 1))
+        items = self._next_items(limit or self.batch_size)
         if not items:
             return Progress()
         size, count = 0, 0
@@ -88,26 +142,24 @@ class Uploader:
             count += 1
         items = items[:count]
         progress = self._send(items, max(self.waiting_estimate, len(items)))
-        if kinds is None:
-            self.cursor = max(self.cursor, items[-1].seq)
-        self.waiting_estimate = max(0, self.waiting_estimate - progress.confirmed - progress.rejected)
-        if progress.confirmed + progress.rejected == 0:
+        self.cursor = max(self.cursor, items[-1].seq)
+        self.waiting_estimate = max(0, self.waiting_estimate - progress.answered)
+        self._probe_due = self._answered_last
+        if progress.answered + progress.failed == 0:
             raise HubUnreachable(f"the hub answered but confirmed none of {len(items)} events; "
                                  "they stay waiting")
         return progress
 
-    def send_help(self) -> Progress:
-        """Help events ahead of the backlog, in their own small batch."""
-        self.settle()
-        progress = self.send_next(kinds=F.HELP_KINDS, limit=50)
-        self.settle()
-        return progress
+    def _next_items(self, limit: int) -> list[Outgoing]:
+        items = waiting_after(self.journal, self.cursor, limit + len(self.suspects), self.kinds, self.exclude)
+        return [i for i in items if i.uuid not in self.suspects][:limit]
 
     def _send(self, items: Sequence[Outgoing], waiting: int) -> Progress:
         uuids = [i.uuid for i in items]
         try:
             answer = self.client.upload(self.journal.device_id, waiting, [i.text for i in items], uuids)
         except BatchRefused as exc:
+            self._answered()
             if len(items) == 1:
                 log.warning("hub refused event %s (%s, seq %d): %s; set aside", items[0].uuid,
                             items[0].kind, items[0].seq, exc.reason)
@@ -119,6 +171,12 @@ class Uploader:
             progress = self._send(items[:mid], waiting)
             progress.add(self._send(items[mid:], waiting))
             return progress
+        except HubFailed as exc:
+            return self._failed(items, waiting, exc)
+        except HubUnreachable:
+            self._answered_last = False
+            raise
+        self._answered()
         for uuid, reason in answer.rejected.items():
             log.warning("hub rejected event %s: %s; set aside", uuid, reason)
         if answer.unanswered:
@@ -130,6 +188,47 @@ class Uploader:
         return Progress(attempted=len(items), confirmed=len(answer.confirmed),
                         rejected=len(answer.rejected), raised_confirmed=raised)
 
+    def _failed(self, items: Sequence[Outgoing], waiting: int, exc: HubFailed) -> Progress:
+        right_after_an_answer = self._answered_last
+        self._answered_last = False
+        self._failed_in_row += 1
+        if len(items) == 1:
+            if not right_after_an_answer:
+                raise exc
+            return self._strike(items[0], exc)
+        if self._failed_in_row > 1:
+            raise exc
+        mid = len(items) // 2
+        log.info("hub failed on a batch of %d events (%s); splitting to see whether one event is the cause",
+                 len(items), exc)
+        progress = self._send(items[mid:], waiting)
+        progress.add(self._send(items[:mid], waiting))
+        return progress
+
+    def _strike(self, item: Outgoing, exc: HubFailed) -> Progress:
+        suspect = self.suspects.setdefault(item.uuid, Suspect(item))
+        suspect.strikes += 1
+        suspect.last_error = str(exc)
+        if suspect.strikes < self.strikes_to_set_aside:
+            log.warning("hub failed on event %s (%s, seq %d) alone, %d of %d times, while it took others: "
+                        "%s; it leaves the batches and is tried alone again", item.uuid, item.kind, item.seq,
+                        suspect.strikes, self.strikes_to_set_aside, exc)
+            return Progress(attempted=1, failed=1)
+        del self.suspects[item.uuid]
+        reason = (f"set aside after {suspect.strikes} tries: the hub failed on this event alone each time "
+                  f"while it took others (last: {exc})")
+        log.warning("event %s (%s, seq %d): %s", item.uuid, item.kind, item.seq, reason)
+        self._mark([], {item.uuid: reason})
+        return Progress(attempted=1, rejected=1)
+
+    def _answered(self) -> None:
+        self._answered_last = True
+        self._failed_in_row = 0
+
     def _mark(self, confirmed: list[str], rejected: dict[str, str]) -> None:
+        for uuid in confirmed:
+            self.suspects.pop(uuid, None)
+        for uuid in rejected:
+            self.suspects.pop(uuid, None)
         if confirmed or rejected:
             self._marks.append(outbox.mark(self.journal, confirmed, rejected, self.now()))
