@@ -66,7 +66,8 @@ class SyncWorker:
                                  exclude=F.HELP_KINDS)
         self.help_sender = HelpSender(room, lambda: self._client(help_timeout), clock.now, wait=wait,
                                       retry_first=help_retry_first, retry_max=help_retry_max,
-                                      token_retry_seconds=self.token_retry_seconds)
+                                      token_retry_seconds=self.token_retry_seconds,
+                                      idle_check=max(1.0, self.sync_seconds))
         self.help_watch = HelpWatch(room, self._client, wait=help_wait)
         self._wake = threading.Event()
         self._stop = threading.Event()
