@@ -5,15 +5,16 @@ is split in halves and retried until the events the hub will not take are
 found; only those are set aside, with the hub's words, and the queue moves on.
 
 A batch the hub fails on (a 500, a connection dropped after sending, no answer
-in time) is split the same way, the later half first, because the hub may be
-failing on one event it cannot take. The split stops at the second failure in
-a row with no answer between: then it is the hub or the link, not a batch, and
-the worker backs off. An event that fails alone right after the hub answered
-another request is a suspect: it leaves the batches (the queue moves), and is
-tried again alone after each batch that gets through. A suspect that fails
-like that STRIKES_TO_SET_ASIDE times is set aside, kept on the kiosk with the
-reason. A hub that fails every request never answers one, so nothing is ever
-set aside for a hub that is down.
+in time) is split the same way, because the hub may be failing on one event
+it cannot take. When both halves fail too it is the hub or the link, not a
+batch: the worker backs off, and the next drain starts with smaller batches
+(in case several events are the cause; answered batches grow them back). An
+event that fails alone while the hub answers the request beside it is a
+suspect: it leaves the batches (the queue moves) and is tried alone again
+after each batch that gets through. A suspect that fails like that
+STRIKES_TO_SET_ASIDE times is set aside, kept on the kiosk with the reason.
+A hub that fails every request answers none, so a hub that is down never
+gets an event set aside.
 
 Marks are written by the journal's writer thread while the next batch is on
 its way (a cursor skips what was just answered), so the kiosk's fsync and the
@@ -96,16 +97,17 @@ class Uploader:
         self.suspects: dict[str, Suspect] = {}
         self._marks: list[Future] = []
         self._answered_last = False
+        self._failed_after_answer = False
         self._probe_due = False
-        self._failed_in_row = 0
+        self.span = batch_size
 
     def begin(self) -> int:
         """Start a drain from the oldest waiting event; returns how many wait."""
         self.settle()
         self.cursor = 0
         self._answered_last = False
+        self._failed_after_answer = False
         self._probe_due = False
-        self._failed_in_row = 0
         self.waiting_estimate = self.waiting()
         return self.waiting_estimate
 
@@ -131,7 +133,7 @@ class Uploader:
             suspect = min(self.suspects.values(), key=lambda s: (s.tries, s.item.seq))
             suspect.tries += 1
             return self._send([suspect.item], max(self.waiting_estimate, 1))
-        items = self._next_items(limit or self.batch_size)
+        items = self._next_items(min(limit or self.batch_size, self.span))
         if not items:
             return Progress()
         size, count = 0, 0
@@ -145,6 +147,8 @@ class Uploader:
         self.cursor = max(self.cursor, items[-1].seq)
         self.waiting_estimate = max(0, self.waiting_estimate - progress.answered)
         self._probe_due = self._answered_last
+        if progress.answered:
+            self.span = min(self.batch_size, self.span * 2)
         if progress.answered + progress.failed == 0:
             raise HubUnreachable(f"the hub answered but confirmed none of {len(items)} events; "
                                  "they stay waiting")
@@ -155,6 +159,39 @@ class Uploader:
         return [i for i in items if i.uuid not in self.suspects][:limit]
 
     def _send(self, items: Sequence[Outgoing], waiting: int) -> Progress:
+        """One batch: sent, and split when the hub refuses it or fails on it."""
+        try:
+            return self._request(items, waiting)
+        except HubFailed as exc:
+            if len(items) > 1:
+                return self._split(items, waiting, exc)
+            if not self._failed_after_answer:
+                raise  # nothing answered just before: the hub may be down, so no evidence against the event
+            return self._strike(items[0], exc)
+
+    def _split(self, items: Sequence[Outgoing], waiting: int, exc: HubFailed) -> Progress:
+        """The hub failed on a batch: try both halves. Both failing too is the hub or the link (the
+        next drain starts smaller, in case several events are the cause); otherwise each half that
+        failed while its sibling got through is split again, down to the one event."""
+        log.info("hub failed on a batch of %d events (%s); splitting to see whether an event is the cause",
+                 len(items), exc)
+        mid = len(items) // 2
+        progress = Progress()
+        failed: list[tuple[Sequence[Outgoing], HubFailed]] = []
+        for half in (items[mid:], items[:mid]):
+            try:
+                progress.add(self._request(half, waiting))
+            except HubFailed as again:
+                failed.append((half, again))
+        if len(failed) == 2:
+            self.span = max(1, len(items) // 2)
+            raise failed[-1][1]
+        for half, again in failed:
+            progress.add(self._strike(half[0], again) if len(half) == 1 else self._split(half, waiting, again))
+        return progress
+
+    def _request(self, items: Sequence[Outgoing], waiting: int) -> Progress:
+        """One POST; a batch refused as a whole (400, 413) is split here until the bad events are found."""
         uuids = [i.uuid for i in items]
         try:
             answer = self.client.upload(self.journal.device_id, waiting, [i.text for i in items], uuids)
@@ -171,9 +208,8 @@ class Uploader:
             progress = self._send(items[:mid], waiting)
             progress.add(self._send(items[mid:], waiting))
             return progress
-        except HubFailed as exc:
-            return self._failed(items, waiting, exc)
         except HubUnreachable:
+            self._failed_after_answer = self._answered_last
             self._answered_last = False
             raise
         self._answered()
@@ -187,23 +223,6 @@ class Uploader:
         raised = [i.call_id for i in items if i.call_id and i.uuid in confirmed]
         return Progress(attempted=len(items), confirmed=len(answer.confirmed),
                         rejected=len(answer.rejected), raised_confirmed=raised)
-
-    def _failed(self, items: Sequence[Outgoing], waiting: int, exc: HubFailed) -> Progress:
-        right_after_an_answer = self._answered_last
-        self._answered_last = False
-        self._failed_in_row += 1
-        if len(items) == 1:
-            if not right_after_an_answer:
-                raise exc
-            return self._strike(items[0], exc)
-        if self._failed_in_row > 1:
-            raise exc
-        mid = len(items) // 2
-        log.info("hub failed on a batch of %d events (%s); splitting to see whether one event is the cause",
-                 len(items), exc)
-        progress = self._send(items[mid:], waiting)
-        progress.add(self._send(items[:mid], waiting))
-        return progress
 
     def _strike(self, item: Outgoing, exc: HubFailed) -> Progress:
         suspect = self.suspects.setdefault(item.uuid, Suspect(item))
@@ -223,7 +242,6 @@ class Uploader:
 
     def _answered(self) -> None:
         self._answered_last = True
-        self._failed_in_row = 0
 
     def _mark(self, confirmed: list[str], rejected: dict[str, str]) -> None:
         for uuid in confirmed:
