@@ -113,12 +113,15 @@ class HelpSender:
             log.exception("sending help events to %s failed inside the kiosk", uploader.client.url)
             self._failed(exc)
             return self.retry_delay()
+        if progress.answered:
+            self.room.update_health(hub_reachable=True, sync_waiting=uploader.waiting())
+        if progress.failed and not progress.answered:
+            self._due.set()  # a help event the hub failed on alone: keep trying it on the short schedule
+            self.failures_in_row += 1
+            return self.retry_delay()
         self.failures_in_row = 0
-        if progress.attempted == 0:
-            return 0.0
-        self.room.update_health(hub_reachable=True, sync_waiting=uploader.waiting())
-        if uploader.sendable():
-            self._due.set()  # the hub answered but left some out: again soon
+        if progress.failed or (progress.attempted and uploader.sendable()):
+            self._due.set()  # one failed beside others, or the hub left some out: again soon
             return self.retry_first
         return 0.0
 

@@ -11,10 +11,14 @@ batch: the worker backs off, and the next drain starts with smaller batches
 (in case several events are the cause; answered batches grow them back). An
 event that fails alone while the hub answers the request beside it is a
 suspect: it leaves the batches (the queue moves) and is tried alone again
-after each batch that gets through. A suspect that fails like that
-STRIKES_TO_SET_ASIDE times is set aside, kept on the kiosk with the reason.
-A hub that fails every request answers none, so a hub that is down never
-gets an event set aside.
+after each batch that gets through, and once a drain when nothing else waits. It is set aside, kept on the kiosk with
+the reason, once it has failed alone so many times that a good event on this
+link would almost never have: with f the share of the other requests that
+failed since it became a suspect, after n tries where f**n < GOOD_EVENT_CHANCE
+(at least MIN_TRIES, at most MAX_TRIES; on a link too bad to tell, never). On
+a clean link that is about 7 tries; on a link losing 4 requests in 10, 16.
+A hub that fails every request answers none, so a hub that is down never gets
+an event set aside.
 
 Marks are written by the journal's writer thread while the next batch is on
 its way (a cursor skips what was just answered), so the kiosk's fsync and the
@@ -24,6 +28,7 @@ hub's commit overlap; settle() waits for them.
 from __future__ import annotations
 
 import logging
+import math
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
@@ -36,7 +41,9 @@ from kiosk.sync.client import MAX_BYTES, MAX_EVENTS, BatchRefused, HubClient, Hu
 log = logging.getLogger(__name__)
 
 ENVELOPE_BYTES = 1024
-STRIKES_TO_SET_ASIDE = 3
+GOOD_EVENT_CHANCE = 1e-6  # how unlikely it must be that a good event failed alone that often
+MIN_TRIES = 3
+MAX_TRIES = 30
 
 
 @dataclass
@@ -69,6 +76,14 @@ class Suspect:
     strikes: int = 0
     tries: int = 0
     last_error: str = ""
+    others_ok: int = 0      # other requests answered since it became a suspect
+    others_failed: int = 0  # and the ones that failed
+
+    def tries_needed(self) -> int | None:
+        """How many failures alone make a good event too unlikely; None while the link is too bad to tell."""
+        share_failed = (self.others_failed + 1) / (self.others_ok + self.others_failed + 2)
+        needed = max(MIN_TRIES, math.ceil(math.log(GOOD_EVENT_CHANCE) / math.log(share_failed)))
+        return needed if needed <= MAX_TRIES else None
 
 
 class Uploader:
@@ -77,12 +92,9 @@ class Uploader:
 
     def __init__(self, journal: Journal, client: HubClient, now: Callable[[], float], *,
                  batch_size: int = 500, max_bytes: int = MAX_BYTES, mark_timeout: float = 30.0,
-                 kinds: Iterable[str] | None = None, exclude: Iterable[str] | None = None,
-                 strikes_to_set_aside: int = STRIKES_TO_SET_ASIDE) -> None:
+                 kinds: Iterable[str] | None = None, exclude: Iterable[str] | None = None) -> None:
         if not 1 <= batch_size <= MAX_EVENTS:
             raise ValueError(f"batch_size must be between 1 and {MAX_EVENTS}, got {batch_size}")
-        if strikes_to_set_aside < 1:
-            raise ValueError(f"strikes_to_set_aside must be at least 1, got {strikes_to_set_aside}")
         self.journal = journal
         self.client = client
         self.now = now
@@ -91,7 +103,6 @@ class Uploader:
         self.mark_timeout = mark_timeout
         self.kinds = frozenset(kinds) if kinds is not None else None
         self.exclude = frozenset(exclude) if exclude is not None else None
-        self.strikes_to_set_aside = strikes_to_set_aside
         self.cursor = 0
         self.waiting_estimate = 0
         self.suspects: dict[str, Suspect] = {}
@@ -99,6 +110,7 @@ class Uploader:
         self._answered_last = False
         self._failed_after_answer = False
         self._probe_due = False
+        self._probed_alone: set[str] = set()
         self.span = batch_size
 
     def begin(self) -> int:
@@ -108,6 +120,7 @@ class Uploader:
         self._answered_last = False
         self._failed_after_answer = False
         self._probe_due = False
+        self._probed_alone = set()
         self.waiting_estimate = self.waiting()
         return self.waiting_estimate
 
@@ -130,11 +143,13 @@ class Uploader:
         again when the hub has just answered; Progress() when there is nothing to send."""
         if self._probe_due and self.suspects:
             self._probe_due = False
-            suspect = min(self.suspects.values(), key=lambda s: (s.tries, s.item.seq))
-            suspect.tries += 1
-            return self._send([suspect.item], max(self.waiting_estimate, 1))
+            return self._probe()
         items = self._next_items(min(limit or self.batch_size, self.span))
         if not items:
+            untried = [u for u in self.suspects if u not in self._probed_alone]
+            if untried:  # nothing else to send: try each anyway, once a drain
+                self._probed_alone.add(untried[0])
+                return self._probe(untried[0])
             return Progress()
         size, count = 0, 0
         for item in items:
@@ -153,6 +168,18 @@ class Uploader:
             raise HubUnreachable(f"the hub answered but confirmed none of {len(items)} events; "
                                  "they stay waiting")
         return progress
+
+    def _probe(self, uuid: str | None = None) -> Progress:
+        """One suspect, alone. Right after an answered batch its failure counts against it; with
+        nothing answered before, it only stays a suspect (no evidence either way)."""
+        suspect = self.suspects[uuid] if uuid else min(self.suspects.values(), key=lambda s: (s.tries, s.item.seq))
+        suspect.tries += 1
+        try:
+            return self._send([suspect.item], max(self.waiting_estimate, 1))
+        except HubFailed as exc:
+            log.info("event %s still fails alone (%s); tried again after the next batch gets through",
+                     suspect.item.uuid, exc)
+            return Progress(attempted=1, failed=1)
 
     def _next_items(self, limit: int) -> list[Outgoing]:
         items = waiting_after(self.journal, self.cursor, limit + len(self.suspects), self.kinds, self.exclude)
@@ -197,6 +224,7 @@ class Uploader:
             answer = self.client.upload(self.journal.device_id, waiting, [i.text for i in items], uuids)
         except BatchRefused as exc:
             self._answered()
+            self._observe(items, True)
             if len(items) == 1:
                 log.warning("hub refused event %s (%s, seq %d): %s; set aside", items[0].uuid,
                             items[0].kind, items[0].seq, exc.reason)
@@ -211,8 +239,10 @@ class Uploader:
         except HubUnreachable:
             self._failed_after_answer = self._answered_last
             self._answered_last = False
+            self._observe(items, False)
             raise
         self._answered()
+        self._observe(items, True)
         for uuid, reason in answer.rejected.items():
             log.warning("hub rejected event %s: %s; set aside", uuid, reason)
         if answer.unanswered:
@@ -228,17 +258,31 @@ class Uploader:
         suspect = self.suspects.setdefault(item.uuid, Suspect(item))
         suspect.strikes += 1
         suspect.last_error = str(exc)
-        if suspect.strikes < self.strikes_to_set_aside:
-            log.warning("hub failed on event %s (%s, seq %d) alone, %d of %d times, while it took others: "
-                        "%s; it leaves the batches and is tried alone again", item.uuid, item.kind, item.seq,
-                        suspect.strikes, self.strikes_to_set_aside, exc)
+        needed = suspect.tries_needed()
+        if needed is None or suspect.strikes < needed:
+            log.warning("hub failed on event %s (%s, seq %d) alone, %d times, while it took others: %s; "
+                        "it leaves the batches and is tried alone again", item.uuid, item.kind, item.seq,
+                        suspect.strikes, exc)
             return Progress(attempted=1, failed=1)
         del self.suspects[item.uuid]
+        others = suspect.others_ok + suspect.others_failed
         reason = (f"set aside after {suspect.strikes} tries: the hub failed on this event alone each time "
-                  f"while it took others (last: {exc})")
+                  f"while it took others ({suspect.others_ok} of {others} other requests got through "
+                  f"meanwhile; last: {exc})")
         log.warning("event %s (%s, seq %d): %s", item.uuid, item.kind, item.seq, reason)
         self._mark([], {item.uuid: reason})
         return Progress(attempted=1, rejected=1)
+
+    def _observe(self, items: Sequence[Outgoing], ok: bool) -> None:
+        """Count one request's outcome for every suspect it did not carry: that is the link's record."""
+        carried = {i.uuid for i in items} if len(items) == 1 else ()
+        for uuid, suspect in self.suspects.items():
+            if uuid in carried:
+                continue
+            if ok:
+                suspect.others_ok += 1
+            else:
+                suspect.others_failed += 1
 
     def _answered(self) -> None:
         self._answered_last = True

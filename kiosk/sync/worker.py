@@ -160,11 +160,11 @@ class SyncWorker:
         try:
             self._drain(progress)
             quiet_for = self._monotonic() - self._last_contact
-            if progress.attempted == 0 and quiet_for >= 0.9 * self.sync_seconds:
+            beat = progress.answered == 0 and quiet_for >= 0.9 * self.sync_seconds
+            if beat:
                 view = self.room.view()
                 self.uploader.client.heartbeat(self.journal.device_id, self.uploader.waiting(),
                                                str(view.phase), str(view.glyph))
-                progress.attempted = -1
         except TokenRefused as exc:
             self._report(False, str(exc))
             self._backing_off = True
@@ -186,10 +186,11 @@ class SyncWorker:
             return self.backoff.next_delay()
         self.backoff.reset()
         self._backing_off = False
-        contacted = progress.attempted != 0
+        contacted = progress.answered > 0 or beat
         if contacted:
             self._last_contact = self._monotonic()
-        self._report(True, "", synced=contacted)
+        # only suspects were tried, and failed: the hub may or may not be there
+        self._report(True if contacted or not progress.failed else None, "", synced=contacted)
         return self.sync_seconds
 
     def _drain(self, progress: Progress) -> None:
