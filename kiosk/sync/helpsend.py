@@ -34,7 +34,7 @@ def event_wait(event: threading.Event, timeout: float) -> bool:
 
 class HelpSender:
     def __init__(self, room: Room, client_factory: Callable[[], HubClient], now: Callable[[], float], *,
-                 wait: Wait = event_wait, retry_first: float = 0.25, retry_max: float = 1.0,
+                 wait: Wait = event_wait, retry_first: float = 0.25, retry_max: float = 0.5,
                  token_retry_seconds: float = 300.0, idle_check: float = 30.0) -> None:
         if not 0 < retry_first <= retry_max:
             raise ValueError(f"help retries need 0 < retry_first <= retry_max, got {retry_first} and {retry_max}")

@@ -46,7 +46,7 @@ class SyncWorker:
                  backoff_base: float = 0.5, backoff_cap: float = 60.0, batch_size: int = 500,
                  timeout: tuple[float, float] = (5.0, 30.0), token_retry_seconds: float | None = None,
                  help_wait: float = 1.0, help_timeout: tuple[float, float] = (2.0, 5.0),
-                 help_retry_first: float = 0.25, help_retry_max: float = 1.0,
+                 help_retry_first: float = 0.25, help_retry_max: float = 0.5,
                  monotonic: Callable[[], float] = time.monotonic, wait: Wait = event_wait) -> None:
         if not config.url:
             raise ValueError("SyncWorker needs [hub] url")
