@@ -13,21 +13,21 @@ import logging
 import threading
 import uuid
 from concurrent.futures import Future
-from dataclasses import dataclass, field, fields
+from dataclasses import fields
 from typing import Any, Callable
 
 from kiosk.clock import Clock, local_zone, time_of_day_after
 from kiosk.config import Config
+from kiosk.roomview import Health, RoomView
 from kiosk.session import facts as F
-from kiosk.session.cues import Cue
 from kiosk.session.facts import Fact
 from kiosk.session.glyph import Glyph, glyph_for
 from kiosk.session.help import (HelpCall, HelpCalls, Repeats, change_call, is_repeat, press_again, raise_call,
                                 repeats_due, stale_calls)
 from kiosk.session.machine import Session, TransitionRefused, rebuild
 from kiosk.session.outage import outage
+from kiosk.session.plan import Phase
 from kiosk.session.resume import Resumption, clock_step, resume
-from kiosk.session.plan import Phase, Plan
 from kiosk.store.journal import Journal, JournalFull
 
 log = logging.getLogger(__name__)
@@ -36,45 +36,6 @@ THANK_YOU_SECONDS = 12.0
 ALIVE_META = "alive_at"
 ALIVE_EVERY = 15.0             # the heartbeat a running kiosk writes, so a restart knows when it went down
 Listener = Callable[[list[Fact]], None]
-
-
-@dataclass
-class Health:
-    """What the adapters report: the button and the hub link."""
-
-    button_configured: bool = False
-    button_ok: bool = True
-    button_detail: str = "no button configured"
-    hub_configured: bool = False
-    hub_reachable: bool | None = None
-    sync_waiting: int = 0
-    sync_rejected: int = 0
-    last_sync_at: float | None = None
-    sync_error: str = ""
-    journal_ok: bool = True
-
-
-@dataclass(frozen=True)
-class RoomView:
-    """Everything a screen needs to draw, as plain data."""
-
-    room: str
-    phase: Phase
-    plan: Plan
-    plans: tuple[str, ...]
-    prompt: str
-    remaining: float | None
-    progress: float
-    invites_closing: bool
-    cues_fired: int
-    cues_total: int
-    last_cue: Cue | None
-    glyph: Glyph
-    help_call: HelpCall | None
-    health: Health
-    interrupted: bool
-    session_id: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class Room:
