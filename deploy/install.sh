@@ -269,7 +269,8 @@ fi
 [ "$PIN" = "$HAVE_PIN" ] || toml_set "$WORK/kiosk.toml" pin "$PIN"
 PYTHONPATH="$REPO" "$PYTHON" -c '
 import sys
-from kiosk.config import ConfigError, load_config
+from kiosk.config import ConfigError
+from kiosk.config_parse import load_config
 try:
     load_config(sys.argv[1])
 except ConfigError as exc:

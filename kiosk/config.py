@@ -122,36 +122,6 @@ class ConfigError(Exception):
 # --- loading ---------------------------------------------------------------------------
 
 
-def default_config_path() -> Path | None:
-    env = os.environ.get("KIOSK_CONFIG")
-    if env:
-        return Path(env)
-    user = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "room-kiosk" / "kiosk.toml"
-    for candidate in (user, SYSTEM_CONFIG):
-        if candidate.is_file():
-            return candidate
-    return None
-
-
-def load_config(path: Path | str | None = None) -> Config:
-    """Load the file at path (or the default location); no file at all gives the defaults."""
-    explicit = path is not None
-    source = Path(path) if path is not None else default_config_path()
-    if source is None:
-        return Config()
-    try:
-        text = source.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        if explicit:
-            raise ConfigError(source, ["file not found: create it (see README, Configuration) or leave "
-                                       "--config out to run on the defaults"]) from None
-        return Config()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(source, [f"cannot read the file: {exc}"]) from None
-    from kiosk.config_parse import parse_config
-    return parse_config(text, source)
-
-
 def with_overrides(config: Config, **paths: Any) -> Config:
     """Command-line overrides (data folder, button URL, hub URL, windowed)."""
     out = config

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, abort, g, jsonify, request
 from peewee import DataError, IntegrityError
 
-from kiosk.clock import iso_utc
+from kiosk.session.record import iso_utc
 from kiosk.hub import helpcalls, rooms
 from kiosk.hub.auth import bearer_token, current_staff, hub_db
 from kiosk.hub.ingest import store_batch

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import subprocess
 
-from kiosk.config import load_config
+from kiosk.config_parse import load_config
 from tests.deploy.conftest import INSTALL, REPO, run_install, snapshot
 from tests.needs import need_tool
 
@@ -45,7 +45,8 @@ def test_it_writes_the_appliance_files_for_kms(pi_root):
     assert (config.room, config.pin) == ("Room 3", "4826")
     assert str(config.paths.usb_mount_root) == "/media/kiosk"
     assert str(config.paths.data) == "/var/lib/room-kiosk"
-    assert config.warnings() == []
+    # only the one a technician must act on at the hub: no key to seal exports with until it is set
+    assert [w for w in config.warnings() if not w.startswith("[export] recipient")] == []
 
 
 def test_without_dev_dri_it_falls_back_to_x_and_back_to_kms_when_kms_appears(pi_root):
