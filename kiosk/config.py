@@ -66,6 +66,11 @@ class PathsConfig:
         return self.data / "kiosk.sqlite3"
 
 
+@dataclass(frozen=True)
+class ExportConfig:
+    recipient: str | None = None  # the hub's age recipient (`kiosk hub export-key`); None: plain exports
+
+
 DEFAULT_PLAN = Plan(name="Session")
 
 
@@ -79,6 +84,7 @@ class Config:
     button: ButtonConfig = field(default_factory=ButtonConfig)
     hub: HubConfig = field(default_factory=HubConfig)
     paths: PathsConfig = field(default_factory=PathsConfig)
+    export: ExportConfig = field(default_factory=ExportConfig)
     source: Path | None = None
 
     def plan(self, name: str | None) -> Plan:
@@ -93,6 +99,9 @@ class Config:
             out.append(f"the facilitator PIN is the default ({DEFAULT_PIN}): set pin = \"...\" in the config")
         if self.hub.url and not self.hub.token:
             out.append("[hub] url is set but token is empty: the hub will refuse uploads (401)")
+        if not self.export.recipient:
+            out.append("[export] recipient is empty: USB exports are not sealed, anyone with the stick can read "
+                       "them (`kiosk hub export-key` on the hub prints the recipient to put here)")
         return out
 
 
@@ -173,7 +182,7 @@ def render(config: Config) -> str:
 
     lines = [f"# effective configuration (from {config.source or 'built-in defaults'})",
              f"room = {q(config.room)}", f"timezone = {q(config.timezone)}", f"pin = {q(config.pin)}", ""]
-    for name in ("display", "button", "hub", "paths"):
+    for name in ("display", "button", "hub", "paths", "export"):
         section = getattr(config, name)
         lines.append(f"[{name}]")
         for f in fields(section):

@@ -15,7 +15,7 @@ from typing import Any, Callable, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kiosk.config import (BUTTON_MODES, CHIME_FLOOR, MODEM_LINES, PRESS_PATTERNS, PROFILES, ButtonConfig, Config,
-                          ConfigError, DisplayConfig, HubConfig, PathsConfig)
+                          ConfigError, DisplayConfig, ExportConfig, HubConfig, PathsConfig)
 from kiosk.session.plan import DEFAULT_CUE_LEADS, DEFAULT_PROMPTS, Phase, Plan
 
 
@@ -95,7 +95,7 @@ class _Reader:
     # --- sections ---
 
     def config(self, data: Mapping[str, Any], source: Path | None) -> Config:
-        top = ["room", "timezone", "pin", "plans", "display", "button", "hub", "paths"]
+        top = ["room", "timezone", "pin", "plans", "display", "button", "hub", "paths", "export"]
         self.unknown("", data, top)
         d = Config()
         room = self.value("", data, "room", d.room, _text(1, 60), "text of 1 to 60 characters")
@@ -128,6 +128,10 @@ class _Reader:
             paths=self.section(data, "paths", PathsConfig, {
                 "data": (_path, "a folder path"),
                 "usb_mount_root": (_path, "a folder path such as /media"),
+            }),
+            export=self.section(data, "export", ExportConfig, {
+                "recipient": (_recipient, 'the hub\'s age recipient printed by `kiosk hub export-key` '
+                                          '("age1" and 58 more letters and digits), or "" for plain exports'),
             }),
             source=source,
         )
@@ -281,6 +285,16 @@ def _url(v: Any) -> Any:
     return v.rstrip("/") if re.match(r"^https?://[^\s/]+", v) else None
 
 
+def _recipient(v: Any) -> Any:
+    if not isinstance(v, str):
+        return None
+    if not v.strip():
+        return _NONE
+    from kiosk.export.sealing import valid_recipient
+
+    return v.strip() if valid_recipient(v) else None
+
+
 def _path(v: Any) -> Path | None:
     if not isinstance(v, str) or not v.strip():
         return None
@@ -301,4 +315,4 @@ def _unmark(config: Config) -> Config:
     def clean(obj: Any) -> Any:
         changes = {f.name: None for f in fields(obj) if isinstance(getattr(obj, f.name), _NoneMarker)}
         return replace(obj, **changes) if changes else obj
-    return replace(config, button=clean(config.button), hub=clean(config.hub))
+    return replace(config, button=clean(config.button), hub=clean(config.hub), export=clean(config.export))

@@ -39,6 +39,7 @@ def create_app(hub: HubDatabase, *, now: Callable[[], float] = time.time, timezo
                threads: int = 24, secure_cookies: bool = False) -> Flask:
     """threads: the server's worker threads; long polls may hold all but four of them."""
     from kiosk.hub.api import api
+    from kiosk.hub.importpage import imports_page
     from kiosk.hub.logs import logs
     from kiosk.hub.staff import staff
 
@@ -60,6 +61,7 @@ def create_app(hub: HubDatabase, *, now: Callable[[], float] = time.time, timezo
     app.register_blueprint(api)
     app.register_blueprint(staff)
     app.register_blueprint(logs)
+    app.register_blueprint(imports_page)
 
     @app.before_request
     def _connect() -> None:

@@ -11,6 +11,7 @@ from waitress import create_server
 
 from kiosk.hub.app import create_app
 from kiosk.hub.database import open_hub_database, redact
+from kiosk.hub.exportkey import identity_path
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +27,7 @@ def serve(data_dir: Path, database: str | None, host: str, port: int, threads: i
     data_dir.mkdir(parents=True, exist_ok=True)
     hub = open_hub_database(data_dir, database, max_connections=threads + 8)
     app = create_app(hub, timezone=timezone, threads=threads, secure_cookies=secure_cookies)
+    app.config["KIOSK_EXPORT_IDENTITY"] = str(identity_path(data_dir))
     ctx = app.extensions["kiosk_hub"]
     proxy = {"trusted_proxy": trusted_proxy, "trusted_proxy_headers": set(PROXY_HEADERS),
              "clear_untrusted_proxy_headers": True} if trusted_proxy else {}
