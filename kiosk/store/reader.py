@@ -51,6 +51,17 @@ class JournalReader:
             "SELECT MIN(seq), MAX(seq), COUNT(*) FROM event WHERE wall >= ?", (since_wall or 0.0,)).fetchone()
         return (first or 0, last or 0, count or 0)
 
+    def seq_between(self, since_wall: float, until_wall: float) -> tuple[int, int, int]:
+        """(first seq, last seq, count) of the events with since_wall <= wall < until_wall; (0, 0, 0) when none."""
+        first, last, count = self._db.execute(
+            "SELECT MIN(seq), MAX(seq), COUNT(*) FROM event WHERE wall >= ? AND wall < ?",
+            (since_wall, until_wall)).fetchone()
+        return (first or 0, last or 0, count or 0)
+
+    def count(self, first_seq: int, last_seq: int) -> int:
+        return self._db.execute("SELECT COUNT(*) FROM event WHERE seq BETWEEN ? AND ?",
+                                (first_seq, last_seq)).fetchone()[0]
+
     def events(self, first_seq: int, last_seq: int) -> Iterator[EventRecord]:
         """Every event with first_seq <= seq <= last_seq, in seq order, streamed."""
         return (_record(row) for row in self.rows(first_seq, last_seq))
