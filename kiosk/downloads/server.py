@@ -18,7 +18,8 @@ from waitress import create_server
 
 from kiosk.clock import Clock
 from kiosk.config import Config
-from kiosk.downloads.address import local_ip, page_urls
+from kiosk.downloads.address import HOTSPOT_ADDRESS, local_ip, page_urls
+from kiosk.downloads.hotspot import Hotspot, HotspotOn
 from kiosk.downloads.delivery import clear_staging
 from kiosk.downloads.opening import Opening
 from kiosk.downloads.page import Note, create_page
@@ -26,6 +27,7 @@ from kiosk.downloads.page import Note, create_page
 log = logging.getLogger(__name__)
 
 OPENED, CLOSED = "downloads.opened", "downloads.closed"
+HOTSPOT_OPENED, HOTSPOT_CLOSED = "hotspot.opened", "hotspot.closed"
 WATCH_SECONDS = 1.0
 THREADS = 2  # one download and the page beside it; more would only compete with the screen
 
@@ -70,6 +72,8 @@ class Downloads:
         self._watching = threading.Thread(target=self._watch, name="downloads-watch", daemon=True)
         self._closing = threading.Lock()
         self._done = False
+        self.hotspot: tuple[Hotspot, HotspotOn] | None = None
+        self.opening.subscribe(self._after_download)
         self.finished = threading.Event()  # set when close() has done everything, journal included
 
     def start(self) -> "Downloads":
@@ -98,6 +102,19 @@ class Downloads:
             self._poke.wait(WATCH_SECONDS)
             self._poke.clear()
 
+    def use_hotspot(self, hotspot: Hotspot, on: HotspotOn) -> None:
+        """The page is now reached over the kiosk's own hotspot: its address there, and the hotspot
+        closes with the page, which closes after a whole download (or at the opening's 15 minutes)."""
+        self.hotspot = (hotspot, on)
+        self.where = Where(self.port, self.where.name_url, f"http://{on.address or HOTSPOT_ADDRESS}:{self.port}/")
+        self.note(HOTSPOT_OPENED, {"at": self.clock.now(), "ssid": on.ssid, "device": on.device,
+                                   "earlier": on.earlier})
+
+    def _after_download(self, change) -> None:
+        if change.kind == "served" and change.data.get("complete") and self.hotspot is not None:
+            # told from the waitress thread that served it: close from another one
+            threading.Thread(target=self.close, args=("downloaded",), name="downloads-close", daemon=True).start()
+
     def poke(self) -> None:
         """Look at the clock now (tests, after advancing a fake clock)."""
         self._poke.set()
@@ -116,6 +133,17 @@ class Downloads:
         if self._serving.is_alive() and threading.current_thread() is not self._serving:
             self._serving.join(10)
         clear_staging(self.config)
+        if self.hotspot is not None:
+            hotspot, on = self.hotspot
+            try:
+                problems = hotspot.close(on)
+            except Exception as exc:  # the page is closed either way; say what happened to the network
+                log.exception("closing the hotspot")
+                problems = [str(exc)]
+            try:
+                self.note(HOTSPOT_CLOSED, {"at": self.clock.now(), "ssid": on.ssid, "problems": problems})
+            except Exception:
+                log.exception("hotspot.closed could not be journalled")
         try:
             self.note(CLOSED, {"at": self.clock.now(), "why": why, "served": self.opening.served})
         except Exception:
