@@ -23,7 +23,7 @@ class SessionLine:
 
     @property
     def day(self) -> str:
-        return self.started.strftime("%a %d %b %Y")
+        return self.started.strftime("%d %b %Y")
 
     @property
     def time(self) -> str:

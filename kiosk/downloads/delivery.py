@@ -26,7 +26,7 @@ from kiosk.store.reader import JournalMissing, read_journal
 STAGING = "download-staging"
 CHUNK = 64 * 1024
 WHATS = ("all", "range", "session")
-FORMATS = {"bundle": "the export bundle", "sessions.csv": "sessions (CSV)", "events.csv": "events (CSV)"}
+FORMATS = {"bundle": "bundle", "sessions.csv": "sessions CSV", "events.csv": "events CSV"}
 
 
 class NotOffered(ValueError):

@@ -22,13 +22,16 @@ from kiosk.downloads import codes
 from kiosk.downloads.catalogue import known_session, list_sessions
 from kiosk.downloads.delivery import FORMATS, Nothing, NotOffered, parse_choice, prepare
 from kiosk.downloads.opening import Change, Opening, Visitor
-from kiosk.export.flow import NOT_SEALED
 
 log = logging.getLogger(__name__)
 
 COOKIE = "kiosk_download"
 SERVED = "download.served"
 Note = Callable[[str, dict[str, Any]], Any]
+
+SEALED_TEXT = "Bundles are sealed to the hub: only the hub can open them. The CSV files are plain text."
+NOT_SEALED_TEXT = ("Not sealed: anyone who has a downloaded file can read it. Keep it safe, or seal bundles "
+                   "to the hub ([export] recipient).")
 
 HEADERS = {
     "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
@@ -48,9 +51,9 @@ h1{font-size:1.4rem;margin:.2rem 0 1rem}h2{font-size:1.1rem;margin:1.4rem 0 .4re
 form{margin:.4rem 0}input,select,button{font-size:1.1rem;padding:.5rem;border-radius:.4rem;border:1px solid #887}
 input[name=code]{letter-spacing:.3rem;width:9rem;text-align:center}
 button{background:#dfe7ee;color:#223}table{border-collapse:collapse;width:100%}
-td,th{text-align:left;padding:.4rem .3rem;border-bottom:1px solid #d8d0c0;vertical-align:top}
-td form{display:inline;margin:0}td button{font-size:.9rem;padding:.3rem .5rem;margin:.1rem 0}
-.small{font-size:.9rem;color:#556}label{display:inline-block;margin:.2rem .6rem .2rem 0}
+table{font-size:.95rem}td,th{text-align:left;padding:.4rem .2rem;border-bottom:1px solid #d8d0c0;vertical-align:top}
+td form{display:inline;margin:0}td button{font-size:.85rem;padding:.3rem .4rem;margin:.1rem 0}
+.small{font-size:.9rem;color:#556}.when{white-space:nowrap}label{display:inline-block;margin:.2rem .6rem .2rem 0}
 """
 
 BASE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
@@ -90,7 +93,7 @@ LIST_PAGE = BASE.replace("{% block body %}{% endblock %}", """
 <h2>Sessions</h2>
 {% if not sessions %}<p>No sessions in the journal yet.</p>{% else %}
 <table id="sessions"><tr><th>date</th><th>plan</th><th>length</th><th>help calls</th><th></th></tr>
-{% for s in sessions %}<tr data-session="{{ s.session_id }}"><td>{{ s.day }} {{ s.time }}</td><td>{{ s.plan }}</td>
+{% for s in sessions %}<tr data-session="{{ s.session_id }}"><td class="when">{{ s.day }}<br>{{ s.time }}</td><td>{{ s.plan }}</td>
 <td>{{ s.length }}</td><td>{{ s.help_calls }}</td><td>
 <form method="post" action="/download"><input type="hidden" name="csrf_token" value="{{ csrf }}">
 <input type="hidden" name="what" value="session"><input type="hidden" name="session" value="{{ s.session_id }}">
@@ -169,9 +172,7 @@ def create_page(config: Config, clock: Clock, opening: Opening, note: Note) -> F
             LIST_PAGE, room=config.room, csrf=visitor.csrf, message=message, sessions=sessions,
             sealed=bool(config.export.recipient), formats=list(FORMATS.items()),
             first_day=first.isoformat(), last_day=today.isoformat(),
-            seal_text=("Bundles are sealed to the hub: only the hub can open them. The CSV files are plain."
-                       if config.export.recipient else f"Not sealed: {NOT_SEALED.split(': ', 1)[1]} who has "
-                                                       "the file."))
+            seal_text=(SEALED_TEXT if config.export.recipient else NOT_SEALED_TEXT))
         return Response(html, status=status, mimetype="text/html")
 
     @app.get("/")

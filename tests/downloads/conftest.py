@@ -29,11 +29,11 @@ def config(tmp_path: Path, clock: FakeClock) -> Config:
 class Served:
     """A download page on loopback with a known code; its journal is a real one beside it."""
 
-    def __init__(self, config: Config, clock: FakeClock, code: str = CODE, **kwargs) -> None:
+    def __init__(self, config: Config, clock: FakeClock, code: str = CODE, port: int = 0, **kwargs) -> None:
         from kiosk.downloads.server import Downloads
 
         self.journal = Journal(config.paths.database, clock)
-        self.downloads = Downloads(config, clock, self.note, host="127.0.0.1", port=0, make_code=lambda: code,
+        self.downloads = Downloads(config, clock, self.note, host="127.0.0.1", port=port, make_code=lambda: code,
                                    ip=lambda: "192.168.1.23", **kwargs).start()
         self.url = f"http://127.0.0.1:{self.downloads.port}"
 

@@ -126,6 +126,7 @@ def test_the_page_over_the_hotspot_closes_it_after_a_whole_download(nm, served):
     assert srv.downloads.opening.why_closed == "downloaded"
     assert calls(state)[-3:] == [f"connection down id {CONNECTION}", f"connection delete id {CONNECTION}",
                                  "connection up id Clinic WiFi"]
+    srv.journal.flush()
     assert [r.kind for r in srv.journal.records(kinds=["hotspot.opened", "hotspot.closed"])] == \
         ["hotspot.opened", "hotspot.closed"]
     with pytest.raises(requests.ConnectionError):

@@ -229,6 +229,7 @@ def test_closing_the_page_ends_it_and_the_journal_says_so(served):
     srv.downloads.close("panel closed")
     with pytest.raises(requests.ConnectionError):
         s.get(srv.url + "/", timeout=5)
+    srv.journal.flush()
     kinds = [r.kind for r in srv.journal.records()][-2:]
     assert srv.records("downloads.closed")[0].payload["why"] == "panel closed"
     assert F.SESSION_STARTED not in kinds
