@@ -19,7 +19,7 @@ def wifi_join(ssid: str, password: str) -> str:
     return f"WIFI:T:WPA;S:{_escape(ssid)};P:{_escape(password)};;"
 
 
-def qr_png(text: str, scale: int = 8, dark: str = "#1f2430", light: str = "#ffffff") -> bytes:
+def qr_png(text: str, scale: int = 8, dark: str = "#1f2430", light: str = "#eeebe4") -> bytes:
     """A PNG of text's QR code (error correction M, the standard quiet zone of 4 modules)."""
     out = io.BytesIO()
     segno.make(text, error="m", boost_error=False).save(out, kind="png", scale=scale, border=4, dark=dark,
