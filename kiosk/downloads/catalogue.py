@@ -41,9 +41,8 @@ def list_sessions(database: Path, zone: tzinfo, limit: int = LISTED) -> list[Ses
             _, last, count = reader.seq_range()
             if not count:
                 return []
-            starts = [s for s in reader.session_starts(1, last) if s.session_id][-limit:]
             out = []
-            for start in reversed(starts):
+            for start in (s for s in reader.newest_session_starts(limit) if s.session_id):
                 s = summarise(start, reader.session(start.session_id, last))
                 ended = s.state.ended_at
                 out.append(SessionLine(start.session_id, datetime.fromtimestamp(start.wall, zone),

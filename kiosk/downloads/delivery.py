@@ -8,8 +8,10 @@ journal's own session ids, and the scratch folder's name comes from tempfile.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
+import threading
 from dataclasses import dataclass
 from datetime import date, datetime, time as dtime, timedelta
 from pathlib import Path
@@ -104,8 +106,23 @@ class Nothing(Exception):
     """Nothing in the journal for that choice (str() says so)."""
 
 
+BACKGROUND_NICE = 10
+
+
+def yield_to_the_screen() -> None:
+    """Lowers this thread's scheduling priority (Linux: niceness is per thread), so a download that keeps
+    a core busy gives way to the screen's thread when the kiosk's cores are all in use."""
+    try:
+        tid = threading.get_native_id()
+        if os.getpriority(os.PRIO_PROCESS, tid) < BACKGROUND_NICE:
+            os.setpriority(os.PRIO_PROCESS, tid, BACKGROUND_NICE)
+    except (OSError, AttributeError):
+        pass
+
+
 def prepare(config: Config, clock: Clock, choice: Choice) -> Prepared:
     """The file for choice, in a fresh scratch folder under the data folder (removed by cleanup)."""
+    yield_to_the_screen()
     zone = local_zone(config.timezone)
     zone_name = config.timezone or str(datetime.now().astimezone().tzinfo or "UTC")
     root = config.paths.data / STAGING

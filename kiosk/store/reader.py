@@ -80,6 +80,12 @@ class JournalReader:
         with closing(cursor):
             yield from (_record(row) for row in cursor.fetchall())
 
+    def newest_session_starts(self, limit: int) -> list[EventRecord]:
+        """The newest `limit` session.started records, newest first (the download page's list)."""
+        rows = self._db.execute(f"SELECT {_COLUMNS} FROM event WHERE kind = ? ORDER BY seq DESC LIMIT ?",
+                                (F.SESSION_STARTED, limit)).fetchall()
+        return [_record(row) for row in rows]
+
     def session(self, session_id: str, last_seq: int) -> list[EventRecord]:
         """One session's records up to last_seq (a session is at most a few hundred events)."""
         rows = self._db.execute(f"SELECT {_COLUMNS} FROM event WHERE session_id = ? AND seq <= ? ORDER BY seq",

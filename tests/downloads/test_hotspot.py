@@ -131,3 +131,11 @@ def test_the_page_over_the_hotspot_closes_it_after_a_whole_download(nm, served):
         ["hotspot.opened", "hotspot.closed"]
     with pytest.raises(requests.ConnectionError):
         requests.get(srv.url + "/", timeout=5)
+
+
+def test_a_kiosk_user_without_networkmanager_s_permission_is_told_so(nm):
+    nm(fail={"hotspot": [4, "Error: Failed to add/activate new connection: Not authorized to control "
+                            "networking.\n"]})
+    hotspot = Hotspot("Room")
+    with pytest.raises(HotspotFailed, match="Not authorized to control networking"):
+        hotspot.open(hotspot.check())
