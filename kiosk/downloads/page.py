@@ -116,7 +116,25 @@ def local_peer(address: str) -> bool:
     return ip.is_loopback or ip.is_private or ip.is_link_local
 
 
-def create_page(config: Config, clock: Clock, opening: Opening, note: Note) -> Flask:
+def known_host(host: str, names: frozenset[str]) -> bool:
+    """The Host header names the kiosk: an IP address, or one of its own names. A DNS name that merely
+    points at the kiosk (DNS rebinding, from a web page a phone has open) is refused."""
+    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    name = name.strip("[]").lower()
+    try:
+        ipaddress.ip_address(name)
+        return True
+    except ValueError:
+        return name in names
+
+
+def create_page(config: Config, clock: Clock, opening: Opening, note: Note,
+                names: frozenset[str] | None = None) -> Flask:
+    """names: the host names the page answers to (default: this machine's name, NAME.local, localhost)."""
+    if names is None:
+        from kiosk.downloads.address import hostname
+
+        names = frozenset({hostname().lower(), f"{hostname().lower()}.local", "localhost"})
     app = Flask(__name__, static_folder=None, template_folder=None)
     app.config.update(MAX_CONTENT_LENGTH=16 * 1024, MAX_FORM_MEMORY_SIZE=16 * 1024)
     zone = local_zone(config.timezone)
@@ -147,6 +165,9 @@ def create_page(config: Config, clock: Clock, opening: Opening, note: Note) -> F
             return refused("the download page is closed: open it again on the kiosk", 410)
         if not local_peer(peer()):
             return refused("this page answers only the local network")
+        if not known_host(request.host, names):
+            return refused("this page answers only at the kiosk's own addresses (its .local name or its IP)",
+                           421)
         return None
 
     @app.after_request

@@ -233,3 +233,13 @@ def test_closing_the_page_ends_it_and_the_journal_says_so(served):
     kinds = [r.kind for r in srv.journal.records()][-2:]
     assert srv.records("downloads.closed")[0].payload["why"] == "panel closed"
     assert F.SESSION_STARTED not in kinds
+
+
+def test_a_host_name_that_is_not_the_kiosk_s_is_refused(served):
+    """DNS rebinding: a web page's own name pointed at the kiosk's address must not reach the page."""
+    from kiosk.downloads.address import hostname
+
+    srv = served()
+    assert requests.get(srv.url + "/", headers={"Host": "evil.example:8480"}, timeout=10).status_code == 421
+    for host in (f"{hostname()}.local:8480", "192.168.1.23:8480", "localhost", "[::1]:8480"):
+        assert requests.get(srv.url + "/", headers={"Host": host}, timeout=10).status_code == 200, host
