@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from datetime import date
 from pathlib import Path
@@ -19,21 +20,15 @@ def cmd_export(args: argparse.Namespace) -> int:
     from kiosk.cli import config_from_args
     from kiosk.clock import SystemClock
     from kiosk.export.flow import NOT_SEALED, export_logs
-    from kiosk.store.journal import Journal, JournalClosed
+    from kiosk.store.journal import existing_journal
 
     config = config_from_args(args)
     clock = SystemClock()
 
     def journal_event(kind: str, payload: dict) -> None:
-        if not config.paths.database.exists():
-            return
-        journal = Journal(config.paths.database, clock)
-        try:
-            journal.append(kind, payload).result(10)
-        except (JournalClosed, OSError, Exception) as exc:  # the export is done or failed either way
-            print(f"warning: the export's outcome was not journalled: {exc}", file=sys.stderr)
-        finally:
-            journal.close()
+        with existing_journal(config.paths.database, clock) as journal:
+            if journal is not None:
+                note_outcome(journal, kind, payload, clock.now())
 
     def progress(p) -> None:
         if args.verbose_progress and p.total:
@@ -52,6 +47,32 @@ def cmd_export(args: argparse.Namespace) -> int:
         return 0
     print(f"export {result.outcome.replace('_', ' ')}: {result.message}", file=sys.stderr)
     return 0 if result.outcome == "empty" else 1
+
+
+RUNNING_WITHIN = 60.0  # a kiosk notes it is alive every 15 s (kiosk.station)
+
+
+def note_outcome(journal, kind: str, payload: dict, now: float) -> None:
+    """Journals export.done / export.failed, unless a running kiosk owns the journal: a second writer
+    would take the sequence number the kiosk is about to use and lose the kiosk's next event. Then the
+    outcome goes into the journal's meta table instead, which the settings card reads as well."""
+    from kiosk.export.flow import LAST_EXPORT_META
+    from kiosk.room import ALIVE_META
+
+    alive = journal.get_meta(ALIVE_META)
+    try:
+        running = alive is not None and now - float(alive) < RUNNING_WITHIN
+    except ValueError:
+        running = False
+    try:
+        if running:
+            journal.set_meta(LAST_EXPORT_META, json.dumps({"kind": kind, **payload})).result(10)
+            print("note: the kiosk is running on this journal, so this export is noted beside it, not as an "
+                  "event", file=sys.stderr)
+        else:
+            journal.append(kind, payload).result(10)
+    except Exception as exc:  # the export is done (or failed) either way; say it was not noted
+        print(f"warning: the export's outcome was not journalled: {exc}", file=sys.stderr)
 
 
 def register(subparsers) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import shutil
+import sqlite3
 import tempfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time as dtime
@@ -28,6 +29,7 @@ from kiosk.store.reader import JournalMissing, read_journal
 log = logging.getLogger(__name__)
 
 EXPORT_DONE, EXPORT_FAILED = "export.done", "export.failed"
+LAST_EXPORT_META = "export.last"  # `kiosk export` beside a running kiosk notes its outcome here (kiosk.export.cli)
 STICK_FOLDER = "room-kiosk-logs"
 STAGING = "export-staging"
 FILES = DATA_FILES + (MANIFEST,)
@@ -103,8 +105,8 @@ def _export(config: Config, target: Path, clock: Clock, since: date | None,
     recipient = config.export.recipient
     staging_root = config.paths.data / STAGING
     try:
-        shutil.rmtree(staging_root, ignore_errors=True)  # a scratch folder left by a power cut
         staging_root.mkdir(parents=True, exist_ok=True)
+        _remove_stale_scratch(staging_root)
         scratch = Path(tempfile.mkdtemp(dir=staging_root))
     except OSError as exc:
         return ExportResult(FAILED, f"the export did not start: the kiosk cannot write its scratch folder "
@@ -132,6 +134,9 @@ def _export(config: Config, target: Path, clock: Clock, since: date | None,
                                         progress=reading)
         except JournalMissing as exc:
             return ExportResult(EMPTY, f"nothing to export: {exc}")
+        except sqlite3.Error as exc:
+            return ExportResult(FAILED, f"the export did not start: the journal {config.paths.database} could not "
+                                        f"be read ({exc}); nothing was written to the stick")
         except OSError as exc:
             return ExportResult(FAILED, f"the export did not finish: the kiosk could not prepare it in "
                                         f"{scratch} ({exc}); nothing was written to the stick")
@@ -140,6 +145,18 @@ def _export(config: Config, target: Path, clock: Clock, since: date | None,
         shutil.rmtree(scratch, ignore_errors=True)
         try:
             staging_root.rmdir()
+        except OSError:
+            pass
+
+
+def _remove_stale_scratch(staging_root: Path, older_than: float = 3600.0) -> None:
+    """Scratch folders a power cut left behind (not one another export is using right now)."""
+    import time
+
+    for old in staging_root.iterdir():
+        try:
+            if time.time() - old.stat().st_mtime > older_than:
+                shutil.rmtree(old, ignore_errors=True)
         except OSError:
             pass
 

@@ -59,9 +59,9 @@ def create_app(hub: HubDatabase, *, now: Callable[[], float] = time.time, timezo
     )
     app.json.sort_keys = False
     app.register_blueprint(api)
+    app.register_blueprint(imports_page)  # before staff: its upload limit must be set before the CSRF check reads the form
     app.register_blueprint(staff)
     app.register_blueprint(logs)
-    app.register_blueprint(imports_page)
 
     @app.before_request
     def _connect() -> None:

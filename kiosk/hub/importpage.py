@@ -25,12 +25,19 @@ def export_identity() -> Path:
     return Path(current_app.config.get(IDENTITY_CONFIG) or identity_path(default_data_dir()))
 
 
+@imports_page.before_app_request
+def _room_for_an_export() -> None:
+    """A year of one room's logs, sealed, is tens of MB: more than the API's limit, on this form only.
+    Runs before any hook reads the form (the CSRF check), so the blueprint is registered first."""
+    if request.method == "POST" and request.path == "/logs/import":
+        request.max_content_length = MAX_UPLOAD_BYTES
+
+
 @imports_page.post("/logs/import")
 @staff_required
 def upload():
     from kiosk.hub.rooms import statuses
 
-    request.max_content_length = MAX_UPLOAD_BYTES  # a year of one room's logs, sealed, is tens of MB
     ctx = current_app.extensions["kiosk_hub"]
     hub, now = hub_db(), ctx.now()
     uploads = [f for f in request.files.getlist("export") if f and f.filename]

@@ -151,6 +151,26 @@ def _import(hub: HubDatabase, open_file: Opener, report: ImportReport, now: floa
     _check_files(open_file, manifest)
     room = _room(hub, manifest)
     report.room = room.name
+    try:
+        _read_events(hub, open_file, room.id, manifest, report, now)
+    finally:
+        _keep_last_contact(hub, room.id, room.last_seen, now)
+    log.info("import of %s into room %s: %d stored, %d already there, %d refused", report.source, room.name,
+             report.stored, report.duplicate, report.rejected)
+    return report
+
+
+def _keep_last_contact(hub: HubDatabase, room_id: int, before: float | None, now: float) -> None:
+    """store_batch notes a kiosk's contact; a stick is not one. Put the room's last contact back (only
+    where it is still this import's `now`: a real upload meanwhile keeps its own), so the board never shows
+    a kiosk in a basement as online because its logs were carried up."""
+    Room = hub.models.Room
+    with hub.write():
+        Room.update(last_seen=before).where((Room.id == room_id) & (Room.last_seen == now)).execute()
+
+
+def _read_events(hub: HubDatabase, open_file: Opener, room_id: int, manifest: dict, report: ImportReport,
+                 now: float) -> None:
     with open_file(EVENTS_JSONL) as lines:
         batch: list[dict] = []
         for n, raw in enumerate(lines, start=1):
@@ -166,13 +186,10 @@ def _import(hub: HubDatabase, open_file: Opener, report: ImportReport, now: floa
                 continue
             batch.append(event if isinstance(event, dict) else {"line": n})
             if len(batch) >= BATCH:
-                _store(hub, room.id, manifest["device_id"], batch, now, report)
+                _store(hub, room_id, manifest["device_id"], batch, now, report)
                 batch = []
         if batch:
-            _store(hub, room.id, manifest["device_id"], batch, now, report)
-    log.info("import of %s into room %s: %d stored, %d already there, %d refused", report.source, room.name,
-             report.stored, report.duplicate, report.rejected)
-    return report
+            _store(hub, room_id, manifest["device_id"], batch, now, report)
 
 
 def _check_files(open_file: Opener, manifest: dict) -> None:

@@ -46,10 +46,16 @@ class JournalReader:
         return row[0] if row else None
 
     def seq_range(self, since_wall: float | None = None) -> tuple[int, int, int]:
-        """(first seq, last seq, count) of the events at or after since_wall; (0, 0, 0) when none."""
-        first, last, count = self._db.execute(
-            "SELECT MIN(seq), MAX(seq), COUNT(*) FROM event WHERE wall >= ?", (since_wall or 0.0,)).fetchone()
-        return (first or 0, last or 0, count or 0)
+        """(first seq, last seq, count): from the first event at or after since_wall to the last event, and
+        how many events that seq range holds (an event after a clock step back may carry an earlier wall
+        time: it is in the range all the same). (0, 0, 0) when there are none."""
+        first, last = self._db.execute("SELECT MIN(seq), MAX(seq) FROM event WHERE wall >= ?",
+                                       (since_wall or float("-inf"),)).fetchone()
+        if first is None:
+            return (0, 0, 0)
+        last = self._db.execute("SELECT MAX(seq) FROM event").fetchone()[0]
+        count = self._db.execute("SELECT COUNT(*) FROM event WHERE seq BETWEEN ? AND ?", (first, last)).fetchone()[0]
+        return (first, last, count)
 
     def seq_between(self, since_wall: float, until_wall: float) -> tuple[int, int, int]:
         """(first seq, last seq, count) of the events with since_wall <= wall < until_wall; (0, 0, 0) when none."""

@@ -7,6 +7,7 @@ touches a widget: progress (at most once a second) and the result cross on the U
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -40,12 +41,21 @@ TITLES = {flow.DONE: "Safe to remove the stick", flow.FULL: "The stick is full",
 
 
 def last_export_line(journal, zone) -> str:
-    """'Last export: Tue 1 Dec 10:42, sealed, 1234 events' from the journal, or that there was none."""
+    """'Last export: Tue 01 Dec 10:42, sealed, 1234 events' from the journal (or what `kiosk export` noted
+    beside a running kiosk, if newer), or that there was none."""
     done = journal.records(kinds=[flow.EXPORT_DONE], newest_first=True, limit=1)
-    if not done:
+    latest = (done[0].wall, dict(done[0].payload)) if done else None
+    try:
+        noted = json.loads(journal.get_meta(flow.LAST_EXPORT_META) or "null")
+    except ValueError:
+        noted = None
+    if isinstance(noted, dict) and noted.get("kind") == flow.EXPORT_DONE and isinstance(noted.get("at"), float):
+        if latest is None or noted["at"] > latest[0]:
+            latest = (noted["at"], noted)
+    if latest is None:
         return "No export to a stick yet."
-    d = done[0].payload
-    when = datetime.fromtimestamp(done[0].wall, zone).strftime("%a %d %b %H:%M")
+    when = datetime.fromtimestamp(latest[0], zone).strftime("%a %d %b %H:%M")
+    d = latest[1]
     return f"Last export: {when}, {'sealed' if d.get('sealed') else 'not sealed'}, {d.get('events', '?')} events."
 
 

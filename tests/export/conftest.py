@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pyrage
 import pytest
 
 from kiosk.clock import FakeClock
@@ -48,8 +47,3 @@ def journal_records(config: Config):
         first, last, _ = reader.seq_range()
         return list(reader.events(first, last))
 
-
-def decrypt(data: bytes, identity: Path) -> bytes:
-    from kiosk.hub.exportkey import load_identities
-
-    return pyrage.decrypt(data, load_identities(identity))

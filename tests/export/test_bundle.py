@@ -136,3 +136,17 @@ def test_a_recipient_in_the_config_seals(config, hub_key, clock, tmp_path):
     sealed = export_logs(replace(config, export=ExportConfig(recipient=hub_key[0])), tmp_path / "stick", clock=clock)
     assert sealed.sealed and sealed.path.suffix == ".age"
     assert "sealed to the hub" in sealed.message
+
+
+def test_an_event_after_a_clock_step_back_stays_in_a_since_export_and_in_its_counts(tmp_path, clock):
+    config = kiosk_config(tmp_path / "data")
+    run_sessions(config, clock, sessions=1)
+    clock.wall -= 7 * 86400  # the Pi came up with a week-old clock
+    journal = Journal(config.paths.database, clock)
+    journal.append("clock.probe", {"at": clock.now()}).result(5)
+    journal.close()
+    result = export_logs(config, tmp_path / "stick", clock=clock, since=date(2026, 5, 28))
+    lines = (result.path / "events.jsonl").read_text().splitlines()
+    manifest = json.loads((result.path / "manifest.json").read_text())
+    assert json.loads(lines[-1])["kind"] == "clock.probe"
+    assert manifest["counts"]["events"] == len(lines) == result.events

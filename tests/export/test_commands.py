@@ -68,3 +68,23 @@ def test_bad_export_arguments_and_config_are_named(config, tmp_path):
     assert 'line 2: [export] recipient: "age1notakey" is not allowed' in out.stderr
     assert 'line 3: [export] recipent: unknown key (did you mean "recipient"?)' in out.stderr
     assert "USB exports are not sealed" in kiosk("check-config").stderr
+
+
+def test_beside_a_running_kiosk_the_command_notes_its_export_without_taking_the_kiosks_next_seq(config, clock,
+                                                                                               tmp_path):
+    from kiosk.room import ALIVE_META
+    from kiosk.store.journal import Journal
+
+    running = Journal(config.paths.database, clock)  # the kiosk, alive just now
+    try:
+        clock.wall = __import__("time").time()
+        running.set_meta(ALIVE_META, repr(clock.wall)).result(5)
+        before = running.last_seq()
+        out = kiosk("--config", _config_file(tmp_path, config), "export", "--to", str(tmp_path / "stick"))
+        assert out.returncode == 0, out.stderr
+        assert "the kiosk is running on this journal" in out.stderr
+        assert running.append("cue.fired", {"at": clock.wall}).result(5).seq == before + 1  # nothing lost
+        noted = json.loads(running.get_meta("export.last"))
+        assert noted["kind"] == EXPORT_DONE and noted["events"] == before
+    finally:
+        running.close()

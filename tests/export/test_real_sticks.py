@@ -5,17 +5,17 @@ and journals export.failed; success is read back from a fresh mount."""
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import subprocess
 import tarfile
-import io
 
 import pytest
 
 from kiosk.export.flow import DONE, FULL, READ_ONLY, REMOVED, STICK_FOLDER, export_logs
 from kiosk.export.safewrite import PARTIAL
-from tests.export.conftest import decrypt, journal_records
+from tests.export.conftest import journal_records
 from tests.export.sticks import fat_stick, tmpfs_stick
 from tests.needs import need_tool
 

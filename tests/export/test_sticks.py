@@ -45,3 +45,15 @@ def test_the_watcher_tells_its_listeners_of_changes_only_and_stops_at_once(tmp_p
 
 def test_no_mount_root_means_no_sticks(tmp_path):
     assert find_sticks(tmp_path / "nowhere") == ()
+
+
+def test_usb_root_on_the_command_line_is_where_the_running_kiosk_looks(tmp_path):
+    from kiosk.cli import build_parser, config_from_args
+    from kiosk.station import Station
+
+    args = build_parser().parse_args(["run", "--data", str(tmp_path / "data"), "--usb-root", str(tmp_path / "m")])
+    station = Station(config_from_args(args))
+    try:
+        assert station.sticks.root == tmp_path / "m"
+    finally:
+        station.stop()

@@ -126,3 +126,17 @@ def test_a_stick_pulled_out_takes_the_export_button_away(rehearse, tmp_path):
     looker.join(10)
     r.frame()
     assert settings.usb_sticks == [] and button(settings, "Export to USB stick").disabled
+
+
+def test_settings_say_when_the_last_export_was_also_one_made_by_the_command_beside_the_kiosk(rehearse, tmp_path):
+    import json
+
+    config, media = _kiosk_with_a_stick_slot(tmp_path)
+    r = rehearse(config)
+    assert _open_export(r).last_export_text == "No export to a stick yet."
+    modal(SettingsCard).dismiss(animation=False)
+    r.app.close_facilitator()
+    noted = {"kind": EXPORT_DONE, "at": r.clock.now() + 60.0, "sealed": True, "events": 1234}
+    r.station.journal.set_meta("export.last", json.dumps(noted)).result(5)
+    text = _open_export(r).last_export_text
+    assert text.startswith("Last export: ") and text.endswith(", sealed, 1234 events.")
