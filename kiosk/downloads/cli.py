@@ -7,10 +7,46 @@ time-out), and journals what it served beside a running kiosk (the journal takes
 from __future__ import annotations
 
 import argparse
+import json
 import signal
 import sys
 from datetime import datetime
 from pathlib import Path
+
+
+BESIDE_META = "downloads.beside_kiosk"  # what a terminal's page served while the kiosk itself was running
+BESIDE_KEPT = 200
+
+
+def journal_note(journal):
+    """How the terminal's page journals: as events when it may append (no kiosk is running on this data
+    folder), else into the journal's meta beside the running kiosk, which owns the sequence numbers
+    (a second appender is refused, kiosk.store.ownership). Each entry is printed as well."""
+    from kiosk.store.ownership import DataFolderInUse
+
+    try:
+        journal.claim()
+        beside = False
+    except DataFolderInUse:
+        beside = True
+        print("note: the kiosk is running on this data folder, so what this page serves is noted beside its "
+              f"journal (meta {BESIDE_META!r}), not as events; opening the page from the kiosk's own "
+              "facilitator layer journals it as events", file=sys.stderr, flush=True)
+
+    def note(kind: str, payload: dict):
+        if kind == "download.served":
+            print(f"served {payload['file']} ({payload['bytes']} bytes{'' if payload['complete'] else ', stopped'})"
+                  f" to {payload['to']}", flush=True)
+        if not beside:
+            return journal.append(kind, payload)
+        try:
+            kept = json.loads(journal.get_meta(BESIDE_META) or "[]")
+        except ValueError:
+            kept = []
+        kept = (kept + [{"kind": kind, **payload}])[-BESIDE_KEPT:]
+        return journal.set_meta(BESIDE_META, json.dumps(kept))
+
+    return note
 
 
 def cmd_open(args: argparse.Namespace) -> int:
@@ -26,9 +62,9 @@ def cmd_open(args: argparse.Namespace) -> int:
             print(f"nothing to download: {config.paths.database} does not exist (nothing logged on this kiosk yet)",
                   file=sys.stderr)
             return 1
+        note = journal_note(journal)
         try:
-            downloads = Downloads(config, clock, lambda kind, payload: journal.append(kind, payload),
-                                  host=args.host, port=args.port)
+            downloads = Downloads(config, clock, note, host=args.host, port=args.port)
         except PortTaken as exc:
             print(f"downloads: {exc}", file=sys.stderr)
             return 1

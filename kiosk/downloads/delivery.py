@@ -120,12 +120,13 @@ def yield_to_the_screen() -> None:
         pass
 
 
-def prepare(config: Config, clock: Clock, choice: Choice) -> Prepared:
-    """The file for choice, in a fresh scratch folder under the data folder (removed by cleanup)."""
+def prepare(config: Config, clock: Clock, choice: Choice, staging: Path | None = None) -> Prepared:
+    """The file for choice, in a fresh scratch folder under staging (this opening's folder under the
+    data folder), removed by cleanup."""
     yield_to_the_screen()
     zone = local_zone(config.timezone)
     zone_name = config.timezone or str(datetime.now().astimezone().tzinfo or "UTC")
-    root = config.paths.data / STAGING
+    root = staging or config.paths.data / STAGING
     root.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(dir=root))
     try:
@@ -179,6 +180,30 @@ def _range(reader, choice: Choice, zone) -> tuple[int, int, int]:
     return first, last, reader.count(first, last)
 
 
-def clear_staging(config: Config) -> None:
-    """Scratch folders a power cut left behind."""
-    shutil.rmtree(config.paths.data / STAGING, ignore_errors=True)
+def staging_folder(config: Config) -> Path:
+    """This process's scratch folder for downloads: data/download-staging/<pid>-<random>."""
+    return config.paths.data / STAGING / f"{os.getpid()}-{os.urandom(4).hex()}"
+
+
+def clear_stale_staging(config: Config) -> None:
+    """Scratch folders whose process is gone (a power cut, a crash); never another running page's."""
+    root = config.paths.data / STAGING
+    try:
+        entries = list(root.iterdir())
+    except OSError:
+        return
+    for entry in entries:
+        pid = entry.name.split("-", 1)[0]
+        if pid.isdigit() and (int(pid) == os.getpid() or _alive(int(pid))):
+            continue
+        shutil.rmtree(entry, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

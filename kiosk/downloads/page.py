@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Callable
 
 from flask import Flask, Response, redirect, render_template_string, request
@@ -129,7 +130,7 @@ def known_host(host: str, names: frozenset[str]) -> bool:
 
 
 def create_page(config: Config, clock: Clock, opening: Opening, note: Note,
-                names: frozenset[str] | None = None) -> Flask:
+                names: frozenset[str] | None = None, staging: Path | None = None) -> Flask:
     """names: the host names the page answers to (default: this machine's name, NAME.local, localhost)."""
     if names is None:
         from kiosk.downloads.address import hostname
@@ -252,7 +253,7 @@ def create_page(config: Config, clock: Clock, opening: Opening, note: Note,
         except NotOffered as exc:
             return list_page(visitor, f"Not downloaded: {exc}.", 400)
         try:
-            prepared = prepare(config, clock, choice)
+            prepared = prepare(config, clock, choice, staging)
         except Nothing as exc:
             return list_page(visitor, f"{str(exc)[0].upper()}{str(exc)[1:]}.", 404)
         address = peer()

@@ -10,6 +10,7 @@ from any thread and more than once. The page reads the journal read-only and jou
 from __future__ import annotations
 
 import logging
+import shutil
 import threading
 from dataclasses import dataclass
 from typing import Callable
@@ -20,7 +21,7 @@ from kiosk.clock import Clock
 from kiosk.config import Config
 from kiosk.downloads.address import HOTSPOT_ADDRESS, local_ip, page_urls
 from kiosk.downloads.hotspot import Hotspot, HotspotOn
-from kiosk.downloads.delivery import clear_staging
+from kiosk.downloads.delivery import clear_stale_staging, staging_folder
 from kiosk.downloads.opening import Opening
 from kiosk.downloads.page import Note, create_page
 
@@ -54,8 +55,9 @@ class Downloads:
         if lifetime is not None:
             kwargs["lifetime"] = lifetime
         self.opening = Opening(clock.monotonic, **kwargs)
-        clear_staging(config)
-        app = create_page(config, clock, self.opening, note)
+        clear_stale_staging(config)
+        self.staging = staging_folder(config)
+        app = create_page(config, clock, self.opening, note, staging=self.staging)
         wanted = config.downloads.port if port is None else port
         try:
             self.server = create_server(app, host=host, port=wanted, threads=THREADS, ident="room-kiosk",
@@ -132,7 +134,7 @@ class Downloads:
         self._poke.set()
         if self._serving.is_alive() and threading.current_thread() is not self._serving:
             self._serving.join(10)
-        clear_staging(self.config)
+        shutil.rmtree(self.staging, ignore_errors=True)
         if self.hotspot is not None:
             hotspot, on = self.hotspot
             try:

@@ -49,3 +49,24 @@ def test_the_command_prints_address_and_code_serves_and_ctrl_c_closes_it(config,
         assert kinds == ["downloads.opened", "download.served", "downloads.closed"]
     finally:
         journal.close()
+
+
+def test_beside_a_running_kiosk_the_command_notes_what_it_served_in_meta_not_as_events(config, clock):
+    """A second appender would take the running kiosk's sequence numbers; the journal refuses one."""
+    import json
+
+    from kiosk.downloads.cli import BESIDE_META, journal_note
+
+    kiosk = Journal(config.paths.database, clock)
+    kiosk.claim()
+    terminal = Journal(config.paths.database, clock)
+    try:
+        before = len(kiosk.records())
+        note = journal_note(terminal)
+        note("download.served", {"file": "x.csv", "bytes": 10, "complete": True, "to": "192.168.1.9"}).result(10)
+        kiosk.append("button.connected", {}).result(10)
+        assert len(kiosk.records()) == before + 1
+        assert json.loads(terminal.get_meta(BESIDE_META))[0]["to"] == "192.168.1.9"
+    finally:
+        terminal.close()
+        kiosk.close()

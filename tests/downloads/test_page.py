@@ -243,3 +243,32 @@ def test_a_host_name_that_is_not_the_kiosk_s_is_refused(served):
     assert requests.get(srv.url + "/", headers={"Host": "evil.example:8480"}, timeout=10).status_code == 421
     for host in (f"{hostname()}.local:8480", "192.168.1.23:8480", "localhost", "[::1]:8480"):
         assert requests.get(srv.url + "/", headers={"Host": host}, timeout=10).status_code == 200, host
+
+
+def test_scratch_files_go_after_each_download_and_only_stale_folders_are_cleared(served, config):
+    import os
+    import subprocess
+    import sys
+
+    from kiosk.downloads.delivery import STAGING
+
+    root = config.paths.data / STAGING
+    live = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        (root / f"{live.pid}-aaaa").mkdir(parents=True)
+        (root / "999999999-bbbb").mkdir()  # no such process: a power cut left it
+        srv = served()
+        assert (root / f"{live.pid}-aaaa").is_dir() and not (root / "999999999-bbbb").exists()
+        s, html = sign_in(srv.url)
+        r = s.post(srv.url + "/download", data={"csrf_token": csrf(html), "what": "all", "format": "bundle"},
+                   timeout=30)
+        assert r.status_code == 200
+        srv.records("download.served", wait=True)
+        mine = [p for p in root.iterdir() if p.name.startswith(f"{os.getpid()}-")]
+        assert all(not any(p.iterdir()) for p in mine), "a download's scratch files stay behind"
+        srv.downloads.close()
+        assert not [p for p in root.iterdir() if p.name.startswith(f"{os.getpid()}-")]
+        assert (root / f"{live.pid}-aaaa").is_dir()
+    finally:
+        live.kill()
+        live.wait()
