@@ -9,6 +9,7 @@ the hotspot; so does the page's own time-out. nmcli and the server's stop run of
 
 from __future__ import annotations
 
+import atexit
 import io
 import logging
 import threading
@@ -82,6 +83,7 @@ class DownloadsCard(ModalView):
             self.hotspot_state, self.hotspot_text = "unavailable", ""
             return
         self.state, self.title = "open", "Download over Wi-Fi"
+        atexit.register(self._close_at_exit, self.downloads)
         opening = self.downloads.opening
         opening.subscribe(lambda change: self._bridge([Fact(change.kind, {**change.data, "opening": opening})]))
         self._show_where()
@@ -206,6 +208,12 @@ class DownloadsCard(ModalView):
         if self.downloads is not None and self.state == "open":
             self.downloads.opening.new_code()
             self._show_code()
+
+    @staticmethod
+    def _close_at_exit(downloads: Downloads) -> None:
+        """The kiosk quitting with the page open still closes it, and takes the hotspot down."""
+        if not downloads.finished.is_set():
+            downloads.close("kiosk stopped")
 
     def close_page(self, why: str = "panel closed") -> None:
         d = self.downloads
