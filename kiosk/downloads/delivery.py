@@ -46,7 +46,7 @@ class Choice:
     def describe(self) -> dict:
         out: dict = {"what": self.what, "format": self.format}
         if self.what == "range":
-            out.update({"from": self.first_day.isoformat(), "to": self.last_day.isoformat()})
+            out.update({"first_day": self.first_day.isoformat(), "last_day": self.last_day.isoformat()})
         if self.what == "session":
             out["session_id"] = self.session_id
         return out

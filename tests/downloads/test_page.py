@@ -272,3 +272,25 @@ def test_scratch_files_go_after_each_download_and_only_stale_folders_are_cleared
     finally:
         live.kill()
         live.wait()
+
+
+def test_a_date_range_holds_the_sessions_of_those_days_only(served, config):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    srv = served()
+    s, html = sign_in(srv.url)
+    starts = srv.journal.records(kinds=[F.SESSION_STARTED])
+    zone = ZoneInfo(config.timezone)
+    days = [datetime.fromtimestamp(r.wall, zone).date() for r in starts]
+    first = days[0]
+    wanted = [r.session_id for r, d in zip(starts, days) if d == first]
+    assert 0 < len(wanted) < len(starts), "the fixture's sessions should span two days"
+    r = s.post(srv.url + "/download", data={"csrf_token": csrf(html), "what": "range", "from": first.isoformat(),
+                                            "to": first.isoformat(), "format": "sessions.csv"}, timeout=30)
+    assert r.status_code == 200
+    rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert [row["session_id"] for row in rows] == wanted
+    p = srv.records("download.served", wait=True)[0].payload
+    assert (p["what"], p["first_day"], p["last_day"], p["to"]) == ("range", first.isoformat(), first.isoformat(),
+                                                                   "127.0.0.1")
