@@ -13,6 +13,7 @@ from kiosk import __version__
 from kiosk.button import cli as button_cli
 from kiosk.config import ConfigError, render
 from kiosk.doctor import cli as doctor_cli
+from kiosk.downloads import cli as downloads_cli
 from kiosk.export import cli as export_cli
 from kiosk.hub import cli as hub_cli
 from kiosk.invocation import config_from_args
@@ -92,7 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     sessions.add_argument("--limit", type=int, default=10, help="how many sessions (default 10)")
     sessions.set_defaults(func=cmd_sessions)
 
-    for commands in (hub_cli, button_cli, sync_cli, doctor_cli, export_cli):  # a broken one fails loudly here
+    for commands in (hub_cli, button_cli, sync_cli, doctor_cli, export_cli, downloads_cli):  # a broken one fails here
         commands.register(sub)
     return parser
 

@@ -75,6 +75,11 @@ class ExportConfig:
     recipient: str | None = None  # the hub's age recipient (`kiosk hub export-key`); None: plain exports
 
 
+@dataclass(frozen=True)
+class DownloadsConfig:
+    port: int = 8480  # the Wi-Fi download page, served only while a facilitator keeps it open
+
+
 DEFAULT_PLAN = Plan(name="Session")
 
 
@@ -89,6 +94,7 @@ class Config:
     hub: HubConfig = field(default_factory=HubConfig)
     paths: PathsConfig = field(default_factory=PathsConfig)
     export: ExportConfig = field(default_factory=ExportConfig)
+    downloads: DownloadsConfig = field(default_factory=DownloadsConfig)
     source: Path | None = None
 
     def plan(self, name: str | None) -> Plan:
@@ -163,7 +169,7 @@ def render(config: Config) -> str:
 
     lines = [f"# effective configuration (from {config.source or 'built-in defaults'})",
              line("room", config.room), line("timezone", config.timezone), line("pin", config.pin), ""]
-    for name in ("display", "button", "hub", "paths", "export"):
+    for name in ("display", "button", "hub", "paths", "export", "downloads"):
         section = getattr(config, name)
         lines.append(f"[{name}]")
         for f in fields(section):

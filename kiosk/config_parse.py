@@ -16,7 +16,8 @@ from typing import Any, Callable, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kiosk.config import (BUTTON_MODES, CHIME_FLOOR, MODEM_LINES, PRESS_PATTERNS, PROFILES, ButtonConfig, Config,
-                          ConfigError, DisplayConfig, ExportConfig, HubConfig, PathsConfig, SYSTEM_CONFIG)
+                          ConfigError, DisplayConfig, DownloadsConfig, ExportConfig, HubConfig, PathsConfig,
+                          SYSTEM_CONFIG)
 from kiosk.session.plan import DEFAULT_CUE_LEADS, DEFAULT_PROMPTS, Phase, Plan
 
 
@@ -125,7 +126,7 @@ class _Reader:
     # --- sections ---
 
     def config(self, data: Mapping[str, Any], source: Path | None) -> Config:
-        top = ["room", "timezone", "pin", "plans", "display", "button", "hub", "paths", "export"]
+        top = ["room", "timezone", "pin", "plans", "display", "button", "hub", "paths", "export", "downloads"]
         self.unknown("", data, top)
         d = Config()
         room = self.value("", data, "room", d.room, _text(1, 60), "text of 1 to 60 characters")
@@ -167,6 +168,9 @@ class _Reader:
             export=self.section(data, "export", ExportConfig, {
                 "recipient": (_recipient, 'the hub\'s age recipient printed by `kiosk hub export-key` '
                                           '("age1" and 58 more letters and digits), or "" for plain exports'),
+            }),
+            downloads=self.section(data, "downloads", DownloadsConfig, {
+                "port": (_integer(1024, 65535), "a port number from 1024 to 65535, such as 8480"),
             }),
             source=source,
         )
