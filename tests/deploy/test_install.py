@@ -34,6 +34,7 @@ def test_it_writes_the_appliance_files_for_kms(pi_root):
     run_install(pi_root, *ROOM_AND_PIN)
     for path in ("etc/systemd/system/room-kiosk.service", "etc/udev/rules.d/78-kiosk-button.rules",
                  "etc/udev/rules.d/79-kiosk-usb.rules", "etc/avahi/services/room-kiosk.service",
+                 "etc/polkit-1/rules.d/50-room-kiosk-hotspot.rules",
                  "opt/room-kiosk/bin/usb-mount"):
         assert (pi_root / path).is_file(), path
     assert (pi_root / "opt/room-kiosk/bin/usb-mount").stat().st_mode & 0o111
