@@ -26,6 +26,8 @@ from kiosk.session.help import (HelpCall, HelpCalls, Repeats, change_call, is_re
                                 repeats_due, stale_calls)
 from kiosk.session.machine import Session, TransitionRefused, rebuild
 from kiosk.session.outage import outage
+from kiosk.session.pin import MAX_TRIES as MAX_PIN_TRIES
+from kiosk.session.pin import PinGuard, PinVerdict, try_pin
 from kiosk.session.plan import Phase
 from kiosk.session.resume import Resumption, clock_step, resume
 from kiosk.store.journal import Journal, JournalFull
@@ -52,6 +54,7 @@ class Room:
         self._lock = threading.RLock()
         self._committing: set[str] = set()
         self._repeats: dict[str, Repeats] = {}  # presses again on the open call, not yet journalled
+        self.pin_guard = PinGuard()
         self._anchor = (clock.now(), clock.monotonic())
         self._listeners: list[Listener] = []
         self._plan_name = config.plans[0].name
@@ -250,6 +253,21 @@ class Room:
             return None
         self._append(fact.kind, fact.data, call.session_id).add_done_callback(self._check_commit)
         return fact
+
+    # --- the facilitator PIN ------------------------------------------------------
+
+    def try_pin(self, entered: str) -> PinVerdict:
+        """Check a PIN typed on the pad; a wrong one is journalled (without its digits)."""
+        with self._lock:
+            self.pin_guard, verdict = try_pin(self.pin_guard, entered, self.config.pin, self.clock.monotonic())
+            tries = self.pin_guard.tries
+        if verdict in (PinVerdict.WRONG, PinVerdict.REST):
+            self.note("settings.pin_refused", {"tries": tries or MAX_PIN_TRIES, "resting": verdict is PinVerdict.REST})
+        return verdict
+
+    def pin_rest_left(self) -> float:
+        with self._lock:
+            return self.pin_guard.rest_left(self.clock.monotonic())
 
     # --- other adapters' events -------------------------------------------------
 

@@ -37,16 +37,6 @@ def nm(tmp_path, monkeypatch):
     return make
 
 
-@pytest.fixture(autouse=True)
-def pin_not_resting(monkeypatch):
-    """PinPad keeps its wrong tries on the class (the kiosk's whole run), so a test that made it rest
-    would lock the PIN for the tests after it."""
-    from kiosk.ui.pinpad import PinPad
-
-    monkeypatch.setattr(PinPad, "tries", 0)
-    monkeypatch.setattr(PinPad, "resting_until", 0.0)
-
-
 def _open_card(r, shots=None) -> DownloadsCard:
     r.app.open_facilitator()
     if shots is not None:
