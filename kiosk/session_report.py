@@ -8,7 +8,7 @@ from datetime import datetime, tzinfo
 from typing import Iterable
 
 from kiosk.session import facts as F
-from kiosk.session.help import HelpCall, HelpCalls
+from kiosk.session.help import HelpCall, HelpCalls, presses_of
 from kiosk.session.machine import SessionState, rebuild
 from kiosk.session.record import EventRecord
 from kiosk.store.journal import Journal
@@ -59,8 +59,46 @@ def _mins(seconds: float | None) -> str:
     return f"{seconds / 60:.1f} min" if seconds is not None else "-"
 
 
-BEGAN = {"hold": "held to begin", "timer": "on time", "closing_now": "closing now",
-         "ended_early": "ended early", "abandoned": "ended: the kiosk was off for hours"}
+_BEGAN = {("opening", "hold"): "held to begin",
+          ("holding", "hold"): "held to continue early", ("holding", "timer"): "when the opening's time was up",
+          ("closing", "closing_now"): "held to close"}
+_ENDED = {"ended_early": "ended early", "abandoned": "ended: the kiosk was off for hours"}
+ON_PLAN = 30.0  # a phase within this of its planned length ran as planned
+
+
+def began(phase: str, reason: str) -> str:
+    """How a phase began, in words: holding "held to continue early", not the opening's "held to begin"."""
+    return _BEGAN.get((str(phase), reason)) or _ENDED.get(reason) or reason
+
+
+def against_plan(planned: float | None, actual: float | None) -> str:
+    """"as planned", "3.8 min over" or "2.0 min short"; "" while the phase has not ended."""
+    if planned is None or actual is None:
+        return ""
+    diff = actual - planned
+    if abs(diff) < ON_PLAN:
+        return "as planned"
+    return f"{abs(diff) / 60:.1f} min {'over' if diff > 0 else 'short'}"
+
+
+def call_story(call: HelpCall, records: Iterable[EventRecord], zone: tzinfo) -> str:
+    """Every step of one help call with its time and who answered: an acknowledgement stays told once resolved."""
+    steps = [f"raised {_t(call.raised_at, zone)} ({call.source})"]
+    words = {F.HELP_DELIVERED: "delivered", F.HELP_ACKNOWLEDGED: "acknowledged", F.HELP_RESOLVED: "resolved",
+             F.HELP_CANCELLED: "cancelled"}
+    presses, told = 0, set()
+    for r in records:
+        if r.payload.get("call_id") != call.call_id:
+            continue
+        if r.kind == F.HELP_REPEATED:
+            presses += presses_of(r.payload)
+        elif r.kind in words and r.kind not in told:  # the first news of each step; a repeat adds nothing
+            told.add(r.kind)
+            by = f" by {r.payload['by']}" if r.payload.get("by") else ""
+            steps.append(f"{words[r.kind]} {_t(r.payload.get('at', r.wall), zone)}{by}")
+    if presses:
+        steps.insert(1, f"pressed again ×{presses}")
+    return "; ".join(steps)
 
 
 def describe_sessions(journal: Journal, zone: tzinfo, limit: int = 10) -> str:
@@ -78,15 +116,17 @@ def describe(s: SessionSummary, zone: tzinfo) -> str:
     lines = [f"{day} {_t(start.wall, zone)}  {plan.name if plan else '?'}  [{s.status}]  id {start.session_id}"]
     if state.hard_end_at:
         lines.append(f"  must end by {_t(state.hard_end_at, zone)}")
-    lines.append("  phase      planned               actual")
+    lines.append("  phase      planned (as it stood when the phase began)   actual")
     for p in state.phases:
         if str(p.phase) == "done":
             continue
         planned_len = (p.planned_end - p.planned_start) if p.planned_end else None
         actual_len = (p.actual_end - p.actual_start) if p.actual_end else None
+        versus = against_plan(planned_len, actual_len)
         lines.append(f"  {p.phase!s:<9}  {_t(p.planned_start, zone)}-{_t(p.planned_end, zone)}  "
                      f"{_t(p.actual_start, zone)}-{_t(p.actual_end, zone)}  "
-                     f"planned {_mins(planned_len)}, actual {_mins(actual_len)}  ({BEGAN.get(p.reason, p.reason)})")
+                     f"planned {_mins(planned_len)}, actual {_mins(actual_len)}{f' ({versus})' if versus else ''}"
+                     f"  began: {began(p.phase, p.reason)}")
     for phase, seconds in state.extensions:
         lines.append(f"  extended {phase} by {_mins(seconds)}")
     for r in s.records:
@@ -100,8 +140,7 @@ def describe(s: SessionSummary, zone: tzinfo) -> str:
             lines.append(f"  at {_t(d['at'], zone)} the wall clock jumped {d['offset']:+.0f} s; "
                          "the session's times moved with it")
     for call in s.calls:
-        by = f" by {call.by}" if call.by else ""
-        lines.append(f"  help call {_t(call.raised_at, zone)} ({call.source}): {call.state}{by}")
+        lines.append(f"  help call: {call_story(call, s.records, zone)}")
     return "\n".join(lines)
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from kiosk.clock import FakeClock
 from kiosk.config import Config
 from kiosk.room import Room
+from kiosk.session import facts as F
 from kiosk.store.journal import Journal
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,7 +71,7 @@ def test_sessions_lists_plan_phases_and_help_calls(tmp_path):
     assert out.returncode == 0, out.stderr
     assert "Session  [completed]" in out.stdout
     assert "holding" in out.stdout and "planned 40.0 min, actual 10.0 min" in out.stdout
-    assert "help call" in out.stdout and "(button): raised" in out.stdout
+    assert "help call: raised" in out.stdout and "(button)" in out.stdout
 
 
 def test_sessions_on_a_fresh_kiosk(tmp_path):
@@ -133,3 +134,30 @@ def test_make_run_without_a_display_says_so_without_a_make_error(tmp_path):
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "no display found" in done.stderr and "Error" not in done.stdout + done.stderr
+
+
+def test_sessions_say_what_happened_in_each_phase_and_to_each_call(tmp_path):
+    clock = FakeClock()
+    journal = Journal(tmp_path / "kiosk.sqlite3", clock)
+    room = Room(Config(), journal, clock)
+    room.begin()
+    clock.advance(60)
+    room.continue_to_holding()  # early, by a hold: not "held to begin"
+    clock.advance(40 * 60 + 228)  # 3.8 minutes over its planned 40
+    call = room.raise_help("button")
+    room.raise_help("button")
+    room.change_help(F.HELP_DELIVERED, call)
+    room.change_help(F.HELP_ACKNOWLEDGED, call, by="Sam")
+    room.change_help(F.HELP_RESOLVED, call, by="kiosk")
+    room.go_to_closing()
+    clock.advance(300)
+    room.tick()
+    journal.close()
+    out = kiosk("sessions", "--data", str(tmp_path))
+    assert out.returncode == 0, out.stderr
+    lines = {line.split()[0]: line for line in out.stdout.splitlines() if line.strip()}
+    assert "began: held to begin" in lines["opening"] and "(4.0 min short)" in lines["opening"]
+    assert "began: held to continue early" in lines["holding"] and "(3.8 min over)" in lines["holding"]
+    assert "began: held to close" in lines["closing"] and "(as planned)" in lines["closing"]
+    story = lines["help"]
+    assert "pressed again ×1" in story and "acknowledged" in story and "by Sam" in story and "resolved" in story

@@ -24,7 +24,7 @@ from typing import IO, Any, Callable
 from kiosk.session.record import iso_utc
 from kiosk.session import facts as F
 from kiosk.session.record import EventRecord
-from kiosk.session_report import BEGAN, SessionSummary, summarise
+from kiosk.session_report import SessionSummary, began, summarise
 from kiosk.spreadsheet import csv_cell
 from kiosk.store.reader import JournalReader, RawEvent
 
@@ -198,7 +198,7 @@ def session_row(s: SessionSummary, zone: tzinfo) -> list[Any]:
             row += ["", "", "", "", ""]
             continue
         row += [local_iso(p.planned_start, zone), local_iso(p.planned_end, zone), local_iso(p.actual_start, zone),
-                local_iso(p.actual_end, zone), BEGAN.get(p.reason, p.reason)]
+                local_iso(p.actual_end, zone), began(p.phase, p.reason)]
     row.append("; ".join(f"{phase} +{seconds / 60:g} min" for phase, seconds in state.extensions))
     row.append("; ".join(f"{c.payload.get('phase', '?')} {float(c.payload.get('lead', 0)) / 60:g} min before end "
                          f"at {_hm(c.payload.get('at', c.wall), zone)}" for c in s.cues))

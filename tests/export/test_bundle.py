@@ -49,7 +49,7 @@ def test_sessions_csv_says_what_kiosk_sessions_says(config, clock, tmp_path):
     assert len(rows) == 2
     first = rows[0]
     assert first["plan"] == "Session" and first["how_it_ended"] == "completed"
-    assert first["opening_began"] == "held to begin" and first["closing_began"] == "closing now"
+    assert first["opening_began"] == "held to begin" and first["closing_began"] == "held to close"
     assert first["started"].endswith("+01:00")  # Europe/London in summer, with its offset
     assert first["holding_actual_start"] and first["holding_actual_end"]
     assert first["extensions"] == "holding +5 min"
