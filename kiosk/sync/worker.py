@@ -186,13 +186,19 @@ class SyncWorker:
             self._report(None, f"sync failed inside the kiosk ({type(exc).__name__}): see the kiosk log")
             self._backing_off = True
             return self.backoff.next_delay()
-        self.backoff.reset()
-        self._backing_off = False
         contacted = progress.answered > 0 or beat
         if contacted:
             self._last_contact = self._monotonic()
-        # only suspects were tried, and failed: the hub may or may not be there
-        self._report(True if contacted or not progress.failed else None, "", synced=contacted)
+        only_suspects_failed = progress.failed and not progress.answered  # the hub may or may not be there
+        if not only_suspects_failed:
+            self.backoff.reset()
+        self._report(None if only_suspects_failed else True, "", synced=contacted)
+        if self.uploader.suspects:
+            # events that failed alone still wait: try them on the backoff's schedule, not the timer's,
+            # since a good event a lossy link made look bad must not wait for the next heartbeat
+            self._backing_off = True
+            return self.backoff.next_delay()
+        self._backing_off = False
         return self.sync_seconds
 
     def _drain(self, progress: Progress) -> None:

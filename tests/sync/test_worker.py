@@ -223,3 +223,16 @@ def test_the_worker_sleeps_only_through_its_wait_seam(stub, make_room, running):
     running(worker_for(room, backoff_base=100.0, backoff_cap=400.0, monotonic=fake.monotonic, wait=fake.wait))
     wait_until(lambda: drained(room), what="the drain after three 503s and 700 s of backoff, none slept")
     assert [t for t in fake.asked("sync-upload") if 0 < t < fake.block_over] == [100.0, 200.0, 400.0]
+
+
+def test_a_lone_event_the_link_made_look_bad_is_tried_again_soon_not_at_the_next_timer(stub, make_room, running):
+    """Found by the 10,000-event fault run: the last event, failed twice alone while nothing else was left,
+    waited for the next timer (an hour here) instead of the backoff."""
+    room = make_room(stub.url, stub.add_room("A"), sync_seconds=3600)
+    append_many(room.journal, 2)
+    fail = (500, {"error": "boom"}, {})
+    stub.refuse.extend([fail, None, fail, fail])  # the pair fails; its halves: one through, one fails alone
+    fake = FakeTime(block_over=1000.0)
+    running(worker_for(room, backoff_base=0.5, backoff_cap=60.0, monotonic=fake.monotonic, wait=fake.wait))
+    wait_until(lambda: drained(room), what="the lone event delivered once the hub stops failing")
+    assert all(t < 1000.0 for t in fake.asked("sync-upload")[:2]), fake.asked("sync-upload")
