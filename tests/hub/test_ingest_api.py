@@ -128,3 +128,13 @@ def test_heartbeat_updates_last_contact_waiting_and_phase(hub, make_kiosk, clien
     assert room["waiting"] == 12 and room["phase"] == "closing" and room["last_seen"].endswith("Z")
     bad = client.post("/api/v1/heartbeat", headers=kiosk.headers, json={"waiting": 1})
     assert bad.status_code == 400 and "device_id" in bad.get_json()["error"]
+
+
+def test_within_one_batch_an_older_phase_event_never_overrides_a_newer_one(hub, make_kiosk, client):
+    kiosk = make_kiosk()
+    closing = kiosk.event("phase.changed", {"at": 3.0, "to": "closing", "from": "holding", "reason": "closing_now"},
+                          wall="2026-11-25T10:40:00.000Z")
+    holding = kiosk.event("phase.changed", {"at": 2.0, "to": "holding", "from": "opening", "reason": "timer"},
+                          wall="2026-11-25T10:05:00.000Z")
+    kiosk.statuses([closing, holding])  # the newer first, as a resend after a restart can order them
+    assert client.get("/api/v1/rooms", headers=kiosk.headers).get_json()["rooms"][0]["phase"] == "closing"

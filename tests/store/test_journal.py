@@ -116,3 +116,35 @@ def test_close_leaves_no_file_open(tmp_path: Path):
     j.records()
     j.close()
     assert open_files() == set()
+
+
+def test_a_batch_the_database_refuses_is_written_one_by_one_so_one_bad_event_loses_only_itself(tmp_path: Path):
+    from peewee import IntegrityError
+
+    journal = Journal(tmp_path / "kiosk.sqlite3", FakeClock())
+    entered, go = threading.Event(), threading.Event()
+    held = journal.write(lambda: (entered.set(), go.wait(10)))  # hold the writer so the three commit together
+    assert entered.wait(10)
+    real_insert = journal.models.Event.insert
+
+    def insert(row, *a, **k):
+        if row.get("kind") == "bad":
+            raise IntegrityError("refused by the database")
+        return real_insert(row, *a, **k)
+
+    try:
+        journal.models.Event.insert_many = lambda rows: (_ for _ in ()).throw(IntegrityError("the whole batch"))
+        journal.models.Event.insert = insert
+        futures = [journal.append(kind, {}) for kind in ("good", "bad", "good")]
+        go.set()
+        held.result(timeout=10)
+        outcomes = [f.exception(timeout=10) is None for f in futures]
+    finally:
+        del journal.models.Event.insert_many, journal.models.Event.insert
+        journal.close()
+    assert outcomes == [True, False, True]
+    reopened = Journal(tmp_path / "kiosk.sqlite3", FakeClock())
+    try:
+        assert [r.kind for r in reopened.records()] == ["good", "good"]
+    finally:
+        reopened.close()
