@@ -48,6 +48,7 @@ class SessionCookie(SecureCookieSessionInterface):
 def create_app(hub: HubDatabase, *, now: Callable[[], float] = time.time, timezone: str | None = None,
                threads: int = 24, secure_cookies: bool = False) -> Flask:
     """threads: the server's worker threads; long polls may hold all but four of them."""
+    from kiosk.hub.alertspage import alerts
     from kiosk.hub.api import api
     from kiosk.hub.logs import logs
     from kiosk.hub.staff import staff
@@ -71,6 +72,7 @@ def create_app(hub: HubDatabase, *, now: Callable[[], float] = time.time, timezo
     app.register_blueprint(api)
     app.register_blueprint(staff)
     app.register_blueprint(logs)
+    app.register_blueprint(alerts)
 
     @app.before_request
     def _connect() -> None:

@@ -128,11 +128,12 @@ def _run(func):
     def wrapper(args: argparse.Namespace) -> int:
         from kiosk.hub.auth import AuthError
         from kiosk.hub.database import HubDatabaseError
+        from kiosk.hub.notify.channels import AlertsConfigError
         from kiosk.hub.rooms import RoomError
 
         try:
             return func(args)
-        except (HubDatabaseError, RoomError, AuthError) as exc:
+        except (HubDatabaseError, RoomError, AuthError, AlertsConfigError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
     return wrapper
