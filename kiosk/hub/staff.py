@@ -158,6 +158,10 @@ def _board() -> dict:
         "waiting": s.waiting, "glyph_note": GLYPH_LABELS.get(s.glyph or ""), "open_calls": s.open_calls,
         "call_state": "raised" if s.id in waiting_rooms else "acknowledged" if s.id in coming_rooms else None,
     } for s in statuses]
+    for view, s in zip(room_views, statuses):
+        if view["disconnected"]:   # "just now" would contradict the warning: say exactly how long
+            view["last_seen"] = f"{int(now - s.last_seen)} s ago" if now - s.last_seen < 120 else view["last_seen"]
+            view["stale"] = True
     again = helpcalls.presses_again(hub, [c for c in all_calls if c.state in helpcalls.OPEN_STATES])
     call_views = [{
         "room": c.room, "room_id": c.room_id, "call_id": c.call_id, "state": c.state, "by": c.by,

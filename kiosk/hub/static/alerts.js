@@ -71,7 +71,8 @@
   function notify(call) {
     if (!("Notification" in window) || Notification.permission !== "granted") { return; }
     try {
-      var n = new Notification("Help called: " + call.room, {
+      var title = (call.escalated ? "Still nobody on the way: " : "Help called: ") + call.room;
+      var n = new Notification(title, {
         body: "Pressed at " + call.raised_at + ". Nobody is on the way yet.", tag: call.id, requireInteraction: true});
       n.onclick = function () { window.focus(); n.close(); };
       hook.notifications.push(call.id);
