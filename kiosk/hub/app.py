@@ -34,6 +34,7 @@ class HubContext:
     long_polls: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(16))
     stopping: threading.Event = field(default_factory=threading.Event)
     logins: LoginThrottle = field(default_factory=LoginThrottle)
+    alerts_due: threading.Event = field(default_factory=threading.Event)  # wakes this process's alert sender
 
 
 class SessionCookie(SecureCookieSessionInterface):

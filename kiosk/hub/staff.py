@@ -112,6 +112,7 @@ def call_action(room_id: int, call_id: str, action: str):
         session["display_name"] = by
     changed = helpcalls.staff_action(hub_db(), room_id, call_id, state, by or g.staff, now=_ctx().now())
     if changed:
+        _ctx().alerts_due.set()
         log.info("staff %s (%s) marked call %s of room %d %s", g.staff, by, call_id, room_id, state)
     return _answer(changed, None if changed else "That call had already moved on.", 200)
 

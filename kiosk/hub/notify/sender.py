@@ -17,7 +17,7 @@ from kiosk.hub.notify.transports import DeliveryError, deliver
 
 log = logging.getLogger(__name__)
 
-POLL_SECONDS = 0.5
+POLL_SECONDS = 0.5   # escalations, retries and alerts written by another hub process; this one's own wake it
 RETRY_BASE_SECONDS = 2.0
 RETRY_CAP_SECONDS = 300.0
 
@@ -35,13 +35,15 @@ def retry_delay(attempts: int, retry_after: float | None = None,
 
 class AlertSender:
     def __init__(self, hub: HubDatabase, *, now: Callable[[], float] = time.time,
-                 stop: threading.Event | None = None, wait: Callable[[float], bool] | None = None,
+                 stop: threading.Event | None = None, wake: threading.Event | None = None,
+                 wait: Callable[[float], bool] | None = None,
                  deliver: Callable = deliver, poll: float = POLL_SECONDS,
                  uniform: Callable[[float, float], float] = random.uniform) -> None:
         self.hub = hub
         self.now = now
         self.stopping = stop or threading.Event()
-        self.wait = wait or self.stopping.wait
+        self.wake = wake or threading.Event()   # set by the API after a commit that may have written alerts
+        self.wait = wait or self.wake.wait
         self.deliver = deliver
         self.poll = poll
         self.uniform = uniform
@@ -97,6 +99,7 @@ class AlertSender:
 
     def stop(self, timeout: float = 15.0) -> None:
         self.stopping.set()
+        self.wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
 
@@ -111,3 +114,4 @@ class AlertSender:
             except Exception:
                 log.exception("alert sender: unexpected error; carrying on")
             self.wait(self.poll)
+            self.wake.clear()
