@@ -96,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     sessions.add_argument("--limit", type=int, default=10, help="how many sessions (default 10)")
     sessions.set_defaults(func=cmd_sessions)
 
-    for module in ("kiosk.hub.cli", "kiosk.button.cli", "kiosk.sync.cli", "kiosk.doctor.cli"):
+    for module in ("kiosk.hub.cli", "kiosk.button.cli", "kiosk.sync.cli", "kiosk.doctor.cli", "kiosk.export.cli"):
         try:
             register = __import__(module, fromlist=["register"]).register
         except ImportError:

@@ -7,6 +7,8 @@ silently and leave a room running on a default nobody chose.
 
 from __future__ import annotations
 
+import json
+
 import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -68,6 +70,11 @@ class PathsConfig:
         return self.data / "kiosk.sqlite3"
 
 
+@dataclass(frozen=True)
+class ExportConfig:
+    recipient: str | None = None  # the hub's age recipient (`kiosk hub export-key`); None: plain exports
+
+
 DEFAULT_PLAN = Plan(name="Session")
 
 
@@ -81,6 +88,7 @@ class Config:
     button: ButtonConfig = field(default_factory=ButtonConfig)
     hub: HubConfig = field(default_factory=HubConfig)
     paths: PathsConfig = field(default_factory=PathsConfig)
+    export: ExportConfig = field(default_factory=ExportConfig)
     source: Path | None = None
 
     def plan(self, name: str | None) -> Plan:
@@ -95,6 +103,9 @@ class Config:
             out.append(f"the facilitator PIN is the default ({DEFAULT_PIN}): set pin = \"...\" in the config")
         if self.hub.url and not self.hub.token:
             out.append("[hub] url is set but token is empty: the hub will refuse uploads (401)")
+        if not self.export.recipient:
+            out.append("[export] recipient is empty: USB exports are not sealed, anyone with the stick can read "
+                       "them (`kiosk hub export-key` on the hub prints the recipient to put here)")
         return out
 
 
@@ -162,37 +173,45 @@ def with_overrides(config: Config, **paths: Any) -> Config:
     return out
 
 
+def _toml(v: Any) -> str:
+    """One TOML value that parses back to v: ints stay ints (115200, never 1.152e+05), strings escape
+    every control character."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        return repr(v)
+    return json.dumps(str(v), ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
 def render(config: Config) -> str:
-    """The effective config, as TOML a person can read and copy."""
-    def q(v: Any) -> str:
-        if isinstance(v, bool):
-            return "true" if v else "false"
-        if isinstance(v, (int, float)):
-            return f"{v:g}"
-        if v is None:
-            return '""'
-        return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """The effective config, as TOML a person can read and copy: every line parses back to what it says;
+    a key that is not set is shown as a comment."""
+    def line(key: str, value: Any) -> str:
+        return f"# {key} is not set" if value is None else f"{key} = {_toml(value)}"
 
     lines = [f"# effective configuration (from {config.source or 'built-in defaults'})",
-             f"room = {q(config.room)}", f"timezone = {q(config.timezone)}", f"pin = {q(config.pin)}", ""]
-    for name in ("display", "button", "hub", "paths"):
+             line("room", config.room), line("timezone", config.timezone), line("pin", config.pin), ""]
+    for name in ("display", "button", "hub", "paths", "export"):
         section = getattr(config, name)
         lines.append(f"[{name}]")
         for f in fields(section):
             value = getattr(section, f.name)
             if name == "hub" and f.name == "token" and value:
-                value = value[:4] + "…"
-            lines.append(f"{f.name} = {q(str(value) if isinstance(value, Path) else value)}")
+                lines.append(f"token = {_toml(value[:4] + '…')}  # shortened here; the file has it whole")
+                continue
+            lines.append(line(f.name, str(value) if isinstance(value, Path) else value))
         lines.append("")
     for plan in config.plans:
-        lines += ["[[plans]]", f"name = {q(plan.name)}", f"opening_minutes = {q(plan.opening / 60)}",
-                  f"holding_minutes = {q(plan.holding / 60)}", f"closing_minutes = {q(plan.closing / 60)}"]
+        lines += ["[[plans]]", line("name", plan.name), line("opening_minutes", plan.opening / 60),
+                  line("holding_minutes", plan.holding / 60), line("closing_minutes", plan.closing / 60)]
         if plan.hard_end:
-            lines.append(f"hard_end = {q(plan.hard_end)}")
-        cues = ", ".join(f"{p} = [{', '.join(f'{lead / 60:g}' for lead in plan.leads(p))}]"
+            lines.append(line("hard_end", plan.hard_end))
+        cues = ", ".join(f"{p} = [{', '.join(_toml(lead / 60) for lead in plan.leads(p) if lead < plan.length(p))}]"
                          for p in (Phase.OPENING, Phase.HOLDING, Phase.CLOSING))
         lines.append(f"cue_minutes = {{ {cues} }}")
-        prompts = ", ".join(f"{p} = {q(plan.prompt(p))}" for p in Phase)
+        prompts = ", ".join(f"{p} = {_toml(plan.prompt(p))}" for p in Phase)
         lines.append(f"prompts = {{ {prompts} }}")
         lines.append("")
     return "\n".join(lines)

@@ -15,7 +15,7 @@ from typing import Any, Callable, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kiosk.config import (BUTTON_MODES, CHIME_FLOOR, MODEM_LINES, PRESS_PATTERNS, PROFILES, ButtonConfig, Config,
-                          ConfigError, DisplayConfig, HubConfig, PathsConfig)
+                          ConfigError, DisplayConfig, ExportConfig, HubConfig, PathsConfig)
 from kiosk.session.plan import DEFAULT_CUE_LEADS, DEFAULT_PROMPTS, Phase, Plan
 
 
@@ -95,7 +95,7 @@ class _Reader:
     # --- sections ---
 
     def config(self, data: Mapping[str, Any], source: Path | None) -> Config:
-        top = ["room", "timezone", "pin", "plans", "display", "button", "hub", "paths"]
+        top = ["room", "timezone", "pin", "plans", "display", "button", "hub", "paths", "export"]
         self.unknown("", data, top)
         d = Config()
         room = self.value("", data, "room", d.room, _text(1, 60), "text of 1 to 60 characters")
@@ -113,7 +113,8 @@ class _Reader:
                 "fullscreen": (_bool, "true or false"),
             }),
             button=self.section(data, "button", ButtonConfig, {
-                "url": (_optional_text, 'a serial port path or URL such as "/dev/kiosk-button", or "" for none'),
+                "url": (_serial_url, 'a serial port path such as "/dev/kiosk-button", a pyserial URL such as '
+                                     '"loop://", or "" for none'),
                 "mode": (_choice(BUTTON_MODES), "one of " + ", ".join(BUTTON_MODES)),
                 "modem_line": (_choice(MODEM_LINES), "one of " + ", ".join(MODEM_LINES)),
                 "press": (_choice(PRESS_PATTERNS), "one of " + ", ".join(PRESS_PATTERNS)),
@@ -128,10 +129,14 @@ class _Reader:
                                             'or "" for the system\'s CAs'),
             }),
             paths=self.section(data, "paths", PathsConfig, {
-                "data": (_path, "a folder path"),
+                "data": (_folder, "a folder path (a folder, or one that can be created; not a file)"),
                 "usb_mount_root": (_path, "a folder path such as /media"),
                 "allow_data_in_ram": (_bool, "true or false (true: run sessions even though a power cut "
                                              "would lose the logs)"),
+            }),
+            export=self.section(data, "export", ExportConfig, {
+                "recipient": (_recipient, 'the hub\'s age recipient printed by `kiosk hub export-key` '
+                                          '("age1" and 58 more letters and digits), or "" for plain exports'),
             }),
             source=source,
         )
@@ -173,6 +178,19 @@ class _Reader:
                                   'a time of day as "HH:MM" (24-hour), such as "10:45"', i)
             leads = self.cues(p.get("cue_minutes", {}), i) if "cue_minutes" in p else dict(DEFAULT_CUE_LEADS)
             prompts = self.prompts(p.get("prompts", {}), i) if "prompts" in p else dict(DEFAULT_PROMPTS)
+            given = p.get("cue_minutes") if isinstance(p.get("cue_minutes"), dict) else {}
+            for phase, lead_list in leads.items():
+                if str(phase) not in given:  # a default cue that does not fit a short phase is skipped
+                    continue
+                length = minutes[str(phase)] * 60
+                for lead in lead_list:
+                    if lead >= length:
+                        self.problem("plans", "cue_minutes",
+                                     f"{phase} = {lead / 60:g} is not before the {phase} ends: the phase is "
+                                     f"{length / 60:g} minutes long, so that cue could never come. Use fewer "
+                                     f"minutes than {phase}_minutes", i)
+            leads = {phase: tuple(lead for lead in lead_list if lead < minutes[str(phase)] * 60)
+                     for phase, lead_list in leads.items()}
             out.append(Plan(name=name, opening=minutes["opening"] * 60, holding=minutes["holding"] * 60,
                             closing=minutes["closing"] * 60, hard_end=hard_end, cue_leads=leads,
                             prompts=prompts))
@@ -285,6 +303,16 @@ def _url(v: Any) -> Any:
     return v.rstrip("/") if re.match(r"^https?://[^\s/]+", v) else None
 
 
+def _recipient(v: Any) -> Any:
+    if not isinstance(v, str):
+        return None
+    if not v.strip():
+        return _NONE
+    from kiosk.export.sealing import valid_recipient
+
+    return v.strip() if valid_recipient(v) else None
+
+
 def _path(v: Any) -> Path | None:
     if not isinstance(v, str) or not v.strip():
         return None
@@ -292,6 +320,25 @@ def _path(v: Any) -> Path | None:
         return Path(v).expanduser()
     except RuntimeError:  # ~someone who does not exist
         return None
+
+
+def _folder(v: Any) -> Path | None:
+    path = _path(v)
+    return None if path is None or (path.exists() and not path.is_dir()) else path
+
+
+def _serial_url(v: Any) -> Any:
+    """A device path, or a URL pyserial can open (it says no at once to a protocol it does not know)."""
+    text = _optional_text(v)
+    if text is _NONE or text is None or "://" not in text:
+        return text
+    import serial
+
+    try:
+        serial.serial_for_url(text, do_not_open=True)
+    except (ValueError, serial.SerialException):
+        return None
+    return text
 
 
 def _optional_path(v: Any) -> Any:
@@ -311,4 +358,4 @@ def _unmark(config: Config) -> Config:
     def clean(obj: Any) -> Any:
         changes = {f.name: None for f in fields(obj) if isinstance(getattr(obj, f.name), _NoneMarker)}
         return replace(obj, **changes) if changes else obj
-    return replace(config, button=clean(config.button), hub=clean(config.hub))
+    return replace(config, button=clean(config.button), hub=clean(config.hub), export=clean(config.export))

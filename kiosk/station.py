@@ -1,7 +1,7 @@
 """The running kiosk without its screen: journal, room, and the threads around them.
 
-The button link (or the simulated button) and the sync worker each run in
-their own thread, reach the session only through the Room, and stop
+The button link (or the simulated button), the sync worker and the USB stick
+watcher each run in their own thread, reach the session only through the Room, and stop
 cleanly. The UI builds a Station, starts it, and stops it on exit.
 """
 
@@ -12,6 +12,7 @@ from typing import Protocol
 
 from kiosk.clock import Clock, SystemClock
 from kiosk.config import Config
+from kiosk.export.sticks import StickWatcher
 from kiosk.room import ALIVE_EVERY, Room
 from kiosk.store.journal import Journal
 from kiosk.watchdog import Watchdog
@@ -40,11 +41,19 @@ class Station:
         self.services: list[Service] = []
         self.simulated_button_path: str | None = None
         self.sync: Service | None = None
+        self.sticks = StickWatcher(config.paths.usb_mount_root)
         self.watchdog = Watchdog()
         self._last_alive = float("-inf")
+        self._ready_sent = False
 
     def heartbeat(self) -> None:
-        """Call from the UI loop about once a second: pings systemd, and notes the kiosk is alive."""
+        """Call from the UI loop about once a second: pings systemd, and notes the kiosk is alive.
+
+        The first call says READY: the kiosk is up when its screen is, not when its threads are.
+        """
+        if not self._ready_sent:
+            self._ready_sent = True
+            self.watchdog.ready()
         self.watchdog.ping()
         mono = self.clock.monotonic()
         if mono - self._last_alive >= ALIVE_EVERY:
@@ -68,9 +77,9 @@ class Station:
 
             self.sync = SyncWorker(self.config.hub, self.room, self.clock)
             self.services.append(self.sync)
+        self.services.append(self.sticks)
         for service in self.services:
             service.start()
-        self.watchdog.ready()
 
     def stop(self) -> None:
         self.watchdog.stopping()

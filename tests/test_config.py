@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace as _replace
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kiosk.config import CHIME_FLOOR, Config, ConfigError, load_config, render
 from kiosk.config_parse import parse_config
@@ -177,3 +181,72 @@ def test_a_home_folder_of_nobody_is_a_clear_error():
     from kiosk.config import with_overrides
     with pytest.raises(ConfigError, match="no such user's home folder"):
         with_overrides(Config(), data="~nosuchuser-kiosk/data")
+
+
+# --- check-config prints what it would accept --------------------------------------------------------
+
+
+
+
+def _str(v: str) -> str:
+    """A TOML basic string (JSON's escapes are TOML's; DEL must be escaped too)."""
+    return json.dumps(v, ensure_ascii=False).replace("\x7f", "\\u007f")
+
+
+def _same(a, b) -> bool:
+    return _replace(a, source=None) == _replace(b, source=None)
+
+
+def test_the_defaults_print_as_a_file_that_parses_back_to_them():
+    defaults = Config()
+    assert _same(parse_config(render(defaults)), defaults)
+
+
+texts = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=30).filter(lambda t: t.strip())
+
+
+@st.composite
+def config_files(draw) -> str:
+    lines = [f"room = {_str(draw(texts))}"]
+    if draw(st.booleans()):
+        lines.append(f"timezone = {_str(draw(st.sampled_from(['Europe/London', 'Europe/Berlin', 'UTC'])))}")
+    lines.append(f"pin = {_str(draw(st.from_regex(r'[0-9]{4,8}', fullmatch=True)))}")
+    lines += ["[display]", f"breaths_per_minute = {draw(st.floats(2, 20))!r}",
+              f"chime_volume = {draw(st.floats(0.05, 1.0))!r}", f"show_minutes = {str(draw(st.booleans())).lower()}"]
+    lines += ["[button]", f"url = {_str(draw(st.sampled_from(['', '/dev/ttyACM0', 'loop://'])))}",
+              f"baudrate = {draw(st.integers(300, 4_000_000))}",
+              f"double_press_seconds = {draw(st.floats(0.2, 3.0))!r}"]
+    lines += ["[hub]", f"url = {_str(draw(st.sampled_from(['', 'http://hub.local:8470', 'https://hub'])))}",
+              f"sync_seconds = {draw(st.integers(1, 3600))}"]
+    for n in range(draw(st.integers(1, 3))):
+        opening, holding, closing = draw(st.floats(0.5, 240)), draw(st.floats(1, 240)), draw(st.floats(0.5, 240))
+        cue = draw(st.floats(0.01, 0.99))
+        lines += ["[[plans]]", f"name = {_str(f'plan {n}')}", f"opening_minutes = {opening!r}",
+                  f"holding_minutes = {holding!r}", f"closing_minutes = {closing!r}",
+                  f"cue_minutes = {{ holding = [{holding * cue!r}] }}",
+                  f"prompts = {{ holding = {_str(draw(texts))} }}"]
+        if draw(st.booleans()):
+            lines.append(f"hard_end = {_str(draw(st.sampled_from(['08:05', '10:45', '23:59'])))}")
+    return "\n".join(lines) + "\n"
+
+
+@settings(max_examples=150, deadline=None)
+@given(config_files())
+def test_what_check_config_prints_parses_back_to_the_same_config(text):
+    config = parse_config(text)
+    again = parse_config(render(config))
+    assert _same(again, config)
+    assert "1e+" not in render(config).split("[button]")[1].split("[hub]")[0]  # a baud rate stays an integer
+
+
+def test_check_config_refuses_a_button_url_it_cannot_open_a_data_path_that_is_a_file_and_a_cue_too_long(tmp_path):
+    a_file = tmp_path / "journal-here"
+    a_file.write_text("")
+    text = (f'[button]\nurl = "bogus://x"\n[paths]\ndata = {_str(str(a_file))}\n'
+            '[[plans]]\nname = "Short"\nopening_minutes = 2\ncue_minutes = { opening = [3] }\n')
+    with pytest.raises(ConfigError) as caught:
+        parse_config(text)
+    message = str(caught.value)
+    assert 'url: "bogus://x" is not allowed' in message
+    assert "data:" in message and "not a file" in message
+    assert "opening = 3 is not before the opening ends: the phase is 2 minutes long" in message

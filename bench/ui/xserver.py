@@ -12,6 +12,7 @@ import signal
 import subprocess
 import tempfile
 import time
+from pathlib import Path
 
 
 class XServerError(RuntimeError):
@@ -99,6 +100,10 @@ class Xvfb:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait(timeout=5)
+            if self.display and self.display.startswith(":"):  # a killed server leaves these behind
+                n = self.display[1:].split(".")[0]
+                for leftover in (Path(f"/tmp/.X{n}-lock"), Path(f"/tmp/.X11-unix/X{n}")):
+                    leftover.unlink(missing_ok=True)
         if self._log is not None:
             self._log.close()
             self._log = None

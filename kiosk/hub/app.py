@@ -51,6 +51,7 @@ def create_app(hub: HubDatabase, *, now: Callable[[], float] = time.time, timezo
     """threads: the server's worker threads; long polls may hold all but four of them."""
     from kiosk.hub.alertspage import alerts
     from kiosk.hub.api import api
+    from kiosk.hub.importpage import imports_page
     from kiosk.hub.logs import logs
     from kiosk.hub.staff import staff
 
@@ -71,6 +72,7 @@ def create_app(hub: HubDatabase, *, now: Callable[[], float] = time.time, timezo
     )
     app.json.sort_keys = False
     app.register_blueprint(api)
+    app.register_blueprint(imports_page)  # before staff: its upload limit must be set before the CSRF check reads the form
     app.register_blueprint(staff)
     app.register_blueprint(logs)
     app.register_blueprint(alerts)

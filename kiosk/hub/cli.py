@@ -124,6 +124,40 @@ def cmd_remove_staff(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export_key(args: argparse.Namespace) -> int:
+    from kiosk.hub.database import default_data_dir
+    from kiosk.hub.exportkey import ensure_identity, identity_path
+
+    data = args.data or default_data_dir()
+    public, created = ensure_identity(data)
+    print(public)
+    where = identity_path(data)
+    print(f"{'created' if created else 'kept'} the hub's export key {where} (mode 0600; back it up). Put the line "
+          "above in each kiosk's config as [export] recipient = \"age1...\"", file=sys.stderr)
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    import time
+
+    from kiosk.hub.database import default_data_dir
+    from kiosk.hub.exportkey import identity_path
+    from kiosk.hub.imports import import_path
+
+    identity = identity_path(args.data or default_data_dir())
+    hub = _open(args)
+    failed = False
+    try:
+        with hub.db.connection_context():
+            for path in args.paths:
+                report = import_path(hub, path, identity, time.time())
+                print(report.line())
+                failed = failed or not report.ok
+    finally:
+        hub.close()
+    return 1 if failed else 0
+
+
 def _run(func):
     def wrapper(args: argparse.Namespace) -> int:
         from kiosk.hub.auth import AuthError
@@ -178,6 +212,15 @@ def register(subparsers) -> None:
     password.add_argument("--user", default="staff", help="the staff user name (default: staff)")
     password.add_argument("--stdin", action="store_true", help="read the password from the first line of stdin")
     password.set_defaults(func=_run(cmd_set_password))
+
+    key = sub.add_parser("export-key", help="print the hub's age recipient for sealed USB exports (made the first time)")
+    _add_db_args(key)
+    key.set_defaults(func=_run(cmd_export_key))
+
+    imp = sub.add_parser("import", help="import USB exports (a plain folder or a sealed .age file), each event once")
+    _add_db_args(imp)
+    imp.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="an export folder or NAME.age file")
+    imp.set_defaults(func=_run(cmd_import))
 
     remove = sub.add_parser("remove-staff", help="remove a staff user (their logins end at once)")
     _add_db_args(remove)

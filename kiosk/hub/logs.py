@@ -15,6 +15,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from kiosk.clock import iso_utc
 from kiosk.hub.auth import hub_db, staff_required
 from kiosk.hub.database import HubDatabase
+from kiosk.spreadsheet import csv_cell
 
 logs = Blueprint("logs", __name__)
 
@@ -86,16 +87,6 @@ def csv_lines(rows: Iterator[dict], zone: tzinfo) -> Iterator[str]:
             buffer.seek(0)
             buffer.truncate()
     yield buffer.getvalue()
-
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value: object) -> object:
-    """Text a spreadsheet would run as a formula (=, +, -, @, tab, CR first) gets a leading quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def json_chunks(rows: Iterator[dict], meta: dict) -> Iterator[str]:

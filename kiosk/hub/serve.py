@@ -11,6 +11,7 @@ from waitress import create_server
 
 from kiosk.hub.app import create_app
 from kiosk.hub.database import open_hub_database, redact
+from kiosk.hub.exportkey import identity_path
 from kiosk.hub.notify.channels import ALERTS_FILE, describe, load_alerts, missing_secrets
 from kiosk.hub.notify.sender import AlertSender
 
@@ -32,6 +33,7 @@ def serve(data_dir: Path, database: str | None, host: str, port: int, threads: i
     for problem in missing_secrets(alerts):
         log.warning("alerts: %s; that channel's alerts will fail until it is", problem)
     app = create_app(hub, timezone=timezone, threads=threads, secure_cookies=secure_cookies)
+    app.config["KIOSK_EXPORT_IDENTITY"] = str(identity_path(data_dir))
     ctx = app.extensions["kiosk_hub"]
     proxy = {"trusted_proxy": trusted_proxy, "trusted_proxy_headers": set(PROXY_HEADERS),
              "clear_untrusted_proxy_headers": True} if trusted_proxy else {}

@@ -1,7 +1,9 @@
 """Sync bookkeeping: which journal events the hub has confirmed or set aside.
 
 An event is waiting until the hub says it committed it (stored or duplicate),
-or until the hub rejects it with a reason (kept, shown, never retried blindly).
+or until it is set aside with a reason (kept, shown, never retried blindly):
+the hub rejected it, or the hub kept failing on it alone while it took the
+others (kiosk/sync/upload.py).
 """
 
 from __future__ import annotations
@@ -39,13 +41,16 @@ class Outgoing:
     call_id: str | None = None
 
 
-def _waiting(journal: Journal, *columns: Any, after_seq: int = 0, kinds: Iterable[str] | None = None):
+def _waiting(journal: Journal, *columns: Any, after_seq: int = 0, kinds: Iterable[str] | None = None,
+             exclude: Iterable[str] | None = None):
     """The one definition of waiting: no answer from the hub yet, in sequence order."""
     E, M = journal.models.Event, journal.models.SyncMark
     q = (E.select(*columns).join(M, JOIN.LEFT_OUTER, on=(M.event == E.id))
          .where(M.event.is_null() & (E.seq > after_seq)))
     if kinds is not None:
         q = q.where(E.kind.in_(list(kinds)))
+    if exclude is not None:
+        q = q.where(E.kind.not_in(list(exclude)))
     return q.order_by(E.seq)
 
 
@@ -55,7 +60,7 @@ def pending(journal: Journal, limit: int = 500, kinds: Iterable[str] | None = No
 
 
 def waiting_after(journal: Journal, after_seq: int = 0, limit: int = 500,
-                  kinds: Iterable[str] | None = None) -> list[Outgoing]:
+                  kinds: Iterable[str] | None = None, exclude: Iterable[str] | None = None) -> list[Outgoing]:
     """Waiting events with seq > after_seq, ready to send.
 
     Fast path for uploads: plain tuples, and the stored payload text (already
@@ -65,7 +70,7 @@ def waiting_after(journal: Journal, after_seq: int = 0, limit: int = 500,
     """
     E = journal.models.Event
     q = _waiting(journal, E.uuid, E.seq, E.device_id, E.wall, E.mono, E.boot_id, E.clock_trusted,
-                 E.session_id, E.kind, E.payload, after_seq=after_seq, kinds=kinds)
+                 E.session_id, E.kind, E.payload, after_seq=after_seq, kinds=kinds, exclude=exclude)
     out = []
     for uuid, seq, device_id, wall, mono, boot_id, trusted, session_id, kind, payload in q.limit(limit).tuples():
         envelope = json.dumps({"uuid": uuid, "seq": seq, "device_id": device_id, "wall": iso_utc(wall),
@@ -96,6 +101,11 @@ def mark(journal: Journal, confirmed: Iterable[str], rejected: dict[str, str], n
         return len(rows)
 
     return journal.write(write)
+
+
+def waiting_count(journal: Journal, kinds: Iterable[str] | None = None,
+                  exclude: Iterable[str] | None = None) -> int:
+    return _waiting(journal, journal.models.Event.id, kinds=kinds, exclude=exclude).order_by().count()
 
 
 def counts(journal: Journal) -> OutboxCounts:

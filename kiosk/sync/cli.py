@@ -33,9 +33,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_now(args: argparse.Namespace) -> int:
     from kiosk.clock import SystemClock
     from kiosk.store.journal import existing_journal
-    from kiosk.sync.client import HubClient, HubError
-    from kiosk.sync.status import keep
-    from kiosk.sync.upload import Progress, Uploader
+    from kiosk.sync.client import HubClient
 
     config = config_from_args(args)
     if not config.hub.url:
@@ -47,29 +45,40 @@ def cmd_now(args: argparse.Namespace) -> int:
             print(f"nothing to sync: {config.paths.database} does not exist")
             return 0
         client = HubClient(config.hub.url, config.hub.token, now=clock.now, ca_file=config.hub.ca_file)
-        total = Progress()
         try:
-            uploader = Uploader(journal, client, clock.now)
-            try:
-                uploader.begin()
-                total.add(uploader.send_help())
-                while True:
-                    step = uploader.send_next()
-                    total.add(step)
-                    if step.attempted == 0:
-                        break
-                uploader.settle()
-            except HubError as exc:
-                uploader.settle()
-                print(f"sync stopped: {exc}", file=sys.stderr)
-                print(f"sent {total.confirmed}, set aside {total.rejected}, still waiting {uploader.waiting()}")
-                keep(journal, None, str(exc)).result(timeout=10)
-                return 1
-            print(f"sent {total.confirmed}, set aside {total.rejected}, still waiting {uploader.waiting()}")
-            keep(journal, clock.now(), "").result(timeout=10)
-            return 0
+            return _send_everything(journal, client, clock.now)
         finally:
             client.close()
+
+
+def _send_everything(journal, client, now) -> int:
+    """Help events first, then everything else, each until nothing more can be sent."""
+    from kiosk.session import facts as F
+    from kiosk.sync.client import HubError
+    from kiosk.sync.status import keep
+    from kiosk.sync.upload import Progress, Uploader
+
+    total = Progress()
+    senders = (Uploader(journal, client, now, batch_size=50, kinds=F.HELP_KINDS), Uploader(journal, client, now))
+    try:
+        for sender in senders:
+            sender.begin()
+            while True:
+                step = sender.send_next()
+                total.add(step)
+                if step.attempted == 0:
+                    break
+            sender.settle()
+    except HubError as exc:
+        for sender in senders:
+            sender.settle()
+        print(f"sync stopped: {exc}", file=sys.stderr)
+        print(f"sent {total.confirmed}, set aside {total.rejected}, still waiting {senders[1].waiting()}")
+        keep(journal, None, str(exc)).result(timeout=10)
+        return 1
+    print(f"sent {total.confirmed}, set aside {total.rejected}, still waiting {senders[1].waiting()}")
+    keep(journal, now(), "").result(timeout=10)
+    return 0
 
 
 def register(subparsers) -> None:

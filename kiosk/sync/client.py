@@ -3,7 +3,10 @@
 Every failure is turned into one of three plain answers the worker acts on:
 the hub cannot be reached or cannot commit now (retry with backoff), the hub
 refuses this kiosk's token (retry slowly, tell the facilitator), or the hub
-refuses this batch as a whole (find the bad event and set it aside).
+refuses this batch as a whole (find the bad event and set it aside). A failure
+after the request reached the hub (an internal error, a dropped connection, no
+answer in time) is told apart from one where it never got there, because only
+the first can be caused by what the request carried.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 import requests
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 
 from kiosk.sync.backoff import parse_retry_after
 
@@ -39,6 +43,12 @@ class HubUnreachable(HubError):
     def __init__(self, message: str, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class HubFailed(HubUnreachable):
+    """The request reached the hub (or its proxy) and failed there: an internal error (500, 502, 504),
+    a connection dropped after sending, or no answer in time. The hub may be down, or it may be
+    failing on what this request carried; only the uploader can tell, by what else gets through."""
 
 
 class TokenRefused(HubError):
@@ -148,10 +158,13 @@ class HubClient:
         try:
             resp = self.session.request(method, self.url + path, data=body, headers=headers, timeout=timeout,
                                         verify=self.verify)
-        except requests.Timeout:
+        except requests.ConnectTimeout:
             raise HubUnreachable(f"the hub at {self.url} did not answer in time") from None
+        except requests.Timeout:
+            raise HubFailed(f"the hub at {self.url} did not answer in time") from None
         except requests.ConnectionError as exc:
-            raise HubUnreachable(f"cannot reach the hub at {self.url} ({_short(exc)})") from None
+            kind = HubFailed if _was_sent(exc) else HubUnreachable
+            raise kind(f"cannot reach the hub at {self.url} ({_short(exc)})") from None
         except requests.RequestException as exc:
             raise HubUnreachable(f"talking to the hub at {self.url} failed ({_short(exc)})") from None
         status = resp.status_code
@@ -173,8 +186,12 @@ class HubClient:
         if status == 404:
             raise HubUnreachable(f"the hub at {self.url} has no {path.split('?')[0]}: check [hub] url "
                                  "and that the hub runs a compatible version")
-        what = "is busy or cannot store now" if status in (429, 503) else f"had an internal error (HTTP {status})"
-        raise HubUnreachable(f"the hub {what}" + (f": {reason}" if reason else ""), retry_after)
+        if status in (429, 503):
+            raise HubUnreachable("the hub is busy or cannot store now" + (f": {reason}" if reason else ""),
+                                 retry_after)
+        kind = HubFailed if status >= 500 else HubUnreachable
+        raise kind(f"the hub had an internal error (HTTP {status})" + (f": {reason}" if reason else ""),
+                   retry_after)
 
 
 def _error_text(resp: requests.Response) -> str:
@@ -185,6 +202,13 @@ def _error_text(resp: requests.Response) -> str:
     if isinstance(data, dict) and isinstance(data.get("error"), str):
         return data["error"]
     return ""
+
+
+def _was_sent(exc: requests.ConnectionError) -> bool:
+    """False when the connection was never made (refused, no route, unknown name): nothing was sent."""
+    cause = exc.args[0] if exc.args else None
+    reason = getattr(cause, "reason", cause)
+    return not isinstance(reason, (NewConnectionError, ConnectTimeoutError))
 
 
 def _short(exc: BaseException) -> str:

@@ -67,7 +67,7 @@ def describe(report: SyncReport, zone: tzinfo | None = None) -> str:
              f"last error: {report.last_error or 'none'}"]
     if report.rejected:
         lines.append("")
-        lines.append("set aside by the hub (kept on this kiosk; newest first):")
+        lines.append("set aside: refused by the hub, or failed on alone too often (kept on this kiosk; newest first):")
         for record, reason in report.rejected:
             lines.append(f"  #{record.seq} {record.kind} at {_when(record.wall, zone)}: {reason}")
         if report.rejected_count > len(report.rejected):

@@ -1,10 +1,17 @@
-"""The sync worker: one thread that uploads the journal to the hub, and the help watch beside it.
+"""The sync worker: one thread that uploads the backlog to the hub, and the help threads beside it.
 
-Three things wake it, because field tools that trust only one of them lose
-uploads: a committed journal event (a help.* event at once, even while
-backing off, and ahead of the backlog), the timer (config.sync_seconds; a
-heartbeat when nothing is waiting), and the retry after a failure (the
-retry that finds the hub again drains everything at once).
+Help events never wait for the backlog: the help sender (helpsend.py) takes
+them on its own thread and connection, with its own short retry schedule, and
+the help watch (helpwatch.py) learns staff's answers. This thread sends every
+other event. Three things wake it, because field tools that trust only one of
+them lose uploads: a committed journal event (unless it is backing off), the
+timer (config.sync_seconds; a heartbeat when nothing is waiting), and the
+retry after a failure (the retry that finds the hub again drains everything
+at once). Progress is success: every batch the hub answers resets the
+backoff, so a link that loses one request in three never grows its delays.
+
+The clock, monotonic time and the wait are seams: tests drive them, nobody
+sleeps for real.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from kiosk.session.record import EventRecord
 from kiosk.store import outbox
 from kiosk.sync.backoff import Backoff
 from kiosk.sync.client import HubClient, HubError, HubUnreachable, TokenRefused
+from kiosk.sync.helpsend import HelpSender, Wait, event_wait
 from kiosk.sync.helpwatch import HelpWatch
 from kiosk.sync.status import keep, kept
 from kiosk.sync.upload import Progress, Uploader
@@ -37,7 +45,9 @@ class SyncWorker:
                  uniform: Callable[[float, float], float] | None = None,
                  backoff_base: float = 0.5, backoff_cap: float = 60.0, batch_size: int = 500,
                  timeout: tuple[float, float] = (5.0, 30.0), token_retry_seconds: float | None = None,
-                 help_wait: float = 1.0) -> None:
+                 help_wait: float = 1.0, help_timeout: tuple[float, float] = (2.0, 5.0),
+                 help_retry_first: float = 0.25, help_retry_max: float = 0.5,
+                 monotonic: Callable[[], float] = time.monotonic, wait: Wait = event_wait) -> None:
         if not config.url:
             raise ValueError("SyncWorker needs [hub] url")
         self.config = config
@@ -50,11 +60,17 @@ class SyncWorker:
         self.backoff = Backoff(backoff_base, backoff_cap, uniform)
         self._session_factory = session_factory
         self._timeout = timeout
-        self.uploader = Uploader(self.journal, self._client(), clock.now, batch_size=batch_size)
+        self._monotonic = monotonic
+        self._wait = wait
+        self.uploader = Uploader(self.journal, self._client(), clock.now, batch_size=batch_size,
+                                 exclude=F.HELP_KINDS)
+        self.help_sender = HelpSender(room, lambda: self._client(help_timeout), clock.now, wait=wait,
+                                      retry_first=help_retry_first, retry_max=help_retry_max,
+                                      token_retry_seconds=self.token_retry_seconds,
+                                      idle_check=max(1.0, self.sync_seconds))
         self.help_watch = HelpWatch(room, self._client, wait=help_wait)
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self._help_due = threading.Event()
         self._new_events = threading.Event()
         self._now_asked = threading.Event()
         self._backing_off = False
@@ -64,15 +80,15 @@ class SyncWorker:
         self.attempts = 0
         self.journal.on_commit(self._on_commit)
 
-    def _client(self) -> HubClient:
+    def _client(self, timeout: tuple[float, float] | None = None) -> HubClient:
         return HubClient(self.config.url or "", self.config.token, session=self._session_factory(),
-                         timeout=self._timeout, now=self.clock.now)
+                         timeout=timeout or self._timeout, now=self.clock.now, ca_file=self.config.ca_file)
 
     # --- lifecycle ------------------------------------------------------------
 
     def start(self) -> None:
         self._stop.clear()
-        self._help_due.set()  # help calls journalled before the worker ran go first too
+        self.help_sender.start()
         self._thread = threading.Thread(target=self._run, name="sync-upload", daemon=True)
         self._thread.start()
         self.help_watch.start()
@@ -80,6 +96,7 @@ class SyncWorker:
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
         self._wake.set()
+        self.help_sender.stop(timeout)
         self.help_watch.stop(timeout)
         if self._thread is not None:
             self._thread.join(timeout)
@@ -90,6 +107,7 @@ class SyncWorker:
 
     def sync_now(self) -> None:
         """Try at once, whatever the backoff says (the facilitator's "sync now")."""
+        self.help_sender.send_soon()
         self._now_asked.set()
         self._wake.set()
 
@@ -98,15 +116,14 @@ class SyncWorker:
     def _on_commit(self, records: list[EventRecord]) -> None:
         """Runs in the journal writer thread: only flags and wakes, never waits."""
         if any(r.kind in F.HELP_KINDS for r in records):
-            self._help_due.set()
-            self._wake.set()
-        else:
+            self.help_sender.send_soon()
+        if any(r.kind not in F.HELP_KINDS for r in records):
             self._new_events.set()
             if not self._backing_off:
                 self._wake.set()
 
     def _run(self) -> None:
-        next_at = time.monotonic()
+        next_at = self._monotonic()
         try:
             try:
                 counts = outbox.counts(self.journal)
@@ -116,17 +133,17 @@ class SyncWorker:
             except Exception:  # thread boundary: a locked or broken database must not kill the uploader
                 log.exception("sync: reading the outbox at start failed; trying anyway")
             while not self._stop.is_set():
-                self._wake.wait(max(0.0, next_at - time.monotonic()))
+                self._wait(self._wake, max(0.0, next_at - self._monotonic()))
                 if self._stop.is_set():
                     break
                 self._wake.clear()
-                due = (time.monotonic() >= next_at or self._help_due.is_set() or self._now_asked.is_set()
+                due = (self._monotonic() >= next_at or self._now_asked.is_set()
                        or (self._new_events.is_set() and not self._backing_off))
                 if not due:
                     continue
                 self._new_events.clear()
                 self._now_asked.clear()
-                next_at = time.monotonic() + self._attempt()
+                next_at = self._monotonic() + self._attempt()
         finally:
             try:
                 if not self.journal.db.is_closed():
@@ -137,17 +154,17 @@ class SyncWorker:
     # --- one attempt -------------------------------------------------------------
 
     def _attempt(self) -> float:
-        """Drain what is waiting (help first); returns the delay before the next try."""
+        """Drain what is waiting; returns the delay before the next try."""
         self.attempts += 1
         progress = Progress()
         try:
             self._drain(progress)
-            quiet_for = time.monotonic() - self._last_contact
-            if progress.attempted == 0 and quiet_for >= 0.9 * self.sync_seconds:
+            quiet_for = self._monotonic() - self._last_contact
+            beat = progress.answered == 0 and quiet_for >= 0.9 * self.sync_seconds
+            if beat:
                 view = self.room.view()
                 self.uploader.client.heartbeat(self.journal.device_id, self.uploader.waiting(),
                                                str(view.phase), str(view.glyph))
-                progress.attempted = -1
         except TokenRefused as exc:
             self._report(False, str(exc))
             self._backing_off = True
@@ -169,33 +186,27 @@ class SyncWorker:
             return self.backoff.next_delay()
         self.backoff.reset()
         self._backing_off = False
-        contacted = progress.attempted != 0
+        contacted = progress.answered > 0 or beat
         if contacted:
-            self._last_contact = time.monotonic()
-        self._report(True, "", synced=contacted)
+            self._last_contact = self._monotonic()
+        # only suspects were tried, and failed: the hub may or may not be there
+        self._report(True if contacted or not progress.failed else None, "", synced=contacted)
         return self.sync_seconds
 
     def _drain(self, progress: Progress) -> None:
         self.uploader.begin()
         try:
             while not self._stop.is_set():
-                if self._help_due.is_set():
-                    self._help_due.clear()
-                    self._deliver(self.uploader.send_help(), progress)
                 step = self.uploader.send_next()
-                self._deliver(step, progress)
-                if step.attempted == 0 and not self._help_due.is_set():
+                progress.add(step)
+                if step.attempted == 0:
                     return
-                if step.attempted:
+                if step.answered:
+                    self.backoff.reset()  # progress is success: the next failure starts from the base again
                     self.room.update_health(hub_reachable=True, sync_waiting=self.uploader.waiting_estimate,
                                             last_sync_at=self.clock.now())
         finally:
             self.uploader.settle()
-
-    def _deliver(self, step: Progress, progress: Progress) -> None:
-        progress.add(step)
-        for call_id in step.raised_confirmed:
-            self.room.change_help(F.HELP_DELIVERED, call_id)
 
     # --- status --------------------------------------------------------------------
 

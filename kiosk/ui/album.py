@@ -107,7 +107,81 @@ def shoot_all(out: Path, size: tuple[int, int], data: Path) -> list[Path]:
             shots.append(r2.screenshot(out / f"{tag}-17-welcome-one-plan.png"))
     finally:
         single.stop()
+    shots += _export_shots(out, tag, size, data, clock)
     return shots
+
+
+def _export_shots(out: Path, tag: str, size: tuple[int, int], data: Path, clock: FakeClock) -> list[Path]:
+    """The USB export card in each state, on a folder that stands in for a mounted stick."""
+    from dataclasses import replace
+
+    from kiosk.config import ExportConfig
+    from kiosk.export.flow import FULL, REMOVED, ExportResult
+    from kiosk.export.safewrite import StickFull, StickRemoved
+    from kiosk.ui.export import ExportCard
+
+    shots: list[Path] = []
+    config = album_config(data / "export")
+    sticks = data / "media"
+    (sticks / "KIOSKSTICK").mkdir(parents=True, exist_ok=True)
+    config = replace(config, paths=replace(config.paths, usb_mount_root=sticks))
+    for sealed in (False, True):
+        if sealed:
+            config = replace(config, export=ExportConfig(recipient=SAMPLE_RECIPIENT))
+        station = Station(config, clock=clock)
+        station.sticks.is_mount = lambda path: path.name == "KIOSKSTICK"
+        try:
+            with Rehearsal(station, clock, size=size) as r:
+                def shot(name: str) -> None:
+                    r.frame()
+                    shots.append(r.screenshot(out / f"{tag}-{name}.png"))
+
+                station.room.begin()
+                r.advance(3.0)
+                station.sticks.poll()
+                r.app.open_facilitator()
+                r.app.panel.ask_pin()
+                pad = _top_modal()
+                for digit in station.config.pin:
+                    pad.press(digit)
+                r.advance(0.5)
+                if sealed:
+                    _top_modal().export()
+                    r.advance(0.5)
+                    shot("23-export-stick-found-sealed")
+                    _dismiss_modals()
+                    continue
+                shot("18-settings-with-usb-stick")
+                _top_modal().export()
+                r.advance(0.5)
+                card = _top_modal()
+                assert isinstance(card, ExportCard)
+                shot("19-export-stick-found-not-sealed")
+                card.show_writing()
+                card.show_progress(0.45)
+                r.advance(0.5)
+                shot("20-export-writing")
+                card.state = "found"
+                card.start()  # the real export, onto the folder standing in for the stick
+                card.wait()
+                r.advance(0.5)
+                assert card.result is not None and card.result.ok, card.result
+                shot("21-export-safe-to-remove-not-sealed")
+                card.show_result(ExportResult(FULL, str(StickFull(3_400_000, 1_100_000)), needed=3_400_000,
+                                              free=1_100_000))
+                r.advance(0.5)
+                shot("22-export-full-stick")
+                card.show_result(ExportResult(REMOVED, str(StickRemoved("Input/output error"))))
+                r.advance(0.5)
+                shot("24-export-stick-removed")
+                _dismiss_modals()
+        finally:
+            station.stop()
+    return shots
+
+
+# A public recipient only (its identity was thrown away): the screenshots show a sealed kiosk.
+SAMPLE_RECIPIENT = "age1ylznvwgl769ggxj9lhsglxeqsvcth6dljayda4ngc0shu3rdkvyqh4afe4"
 
 
 def _help_steps(room):

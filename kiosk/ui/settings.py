@@ -1,20 +1,16 @@
-"""Settings behind the PIN: chime volume (with its floor), minutes on screen, breathing pace, export.
-
-Export appears only when a `kiosk.export` package is installed; it is called
-as `kiosk.export.export_from_kiosk(station) -> str` (a line to show).
-"""
+"""Settings behind the PIN: chime volume (with its floor), minutes on screen, breathing pace, and
+"Export to USB stick" when a stick is mounted (kiosk/ui/export.py)."""
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import logging
 
 from kivy.app import App
-from kivy.properties import BooleanProperty, StringProperty
+from kivy.properties import ListProperty, StringProperty
 from kivy.uix.modalview import ModalView
 
 from kiosk.config import CHIME_FLOOR, PROFILES
+from kiosk.ui.export import ExportCard, StickBridge, last_export_line
 
 log = logging.getLogger(__name__)
 
@@ -47,29 +43,23 @@ def remembered_settings(journal) -> dict:
     return out
 
 
-def export_available() -> bool:
-    try:
-        return importlib.util.find_spec("kiosk.export") is not None and \
-            hasattr(importlib.import_module("kiosk.export"), "export_from_kiosk")
-    except ImportError:
-        return False
-
-
 class SettingsCard(ModalView):
     volume_text = StringProperty("")
     pace_text = StringProperty("")
-    export_text = StringProperty("")
-    can_export = BooleanProperty(False)
+    last_export_text = StringProperty("")
+    usb_sticks = ListProperty([])  # mounted sticks (kiosk.export.sticks.Stick), while the card is open
 
     def __init__(self, **kwargs) -> None:
         kwargs.setdefault("auto_dismiss", True)
         super().__init__(**kwargs)
         self.app = App.get_running_app()
-        self.can_export = export_available()
+        self._sticks = StickBridge(self, self.app.station.sticks)
+        self.bind(on_dismiss=lambda *_: self._sticks.close())
         self._show()
 
     def _show(self) -> None:
         a = self.app
+        self.last_export_text = last_export_line(a.room.journal, a.room.zone)
         self.volume_text = f"{volume_name(a.chime_volume)} ({round(a.chime_volume * 100)}%)"
         self.pace_text = f"{a.breaths_per_minute:g} breaths a minute"
 
@@ -91,9 +81,7 @@ class SettingsCard(ModalView):
             self.app.change_settings(show_minutes=shown)
 
     def export(self) -> None:
-        try:
-            module = importlib.import_module("kiosk.export")
-            self.export_text = str(module.export_from_kiosk(self.app.station))
-        except Exception as exc:
-            log.exception("export from the settings panel failed")
-            self.export_text = f"Export did not finish: {exc}"
+        """Opens the export card for the first stick (the button shows only while one is mounted)."""
+        if not self.usb_sticks:
+            return
+        ExportCard(self.usb_sticks[0]).open(animation=False)

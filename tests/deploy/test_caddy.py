@@ -126,3 +126,24 @@ def test_staff_log_in_over_https_with_a_secure_cookie(hub, caddy):
     assert answer.status_code in (302, 303), answer.text[:300]
     cookie = answer.headers["Set-Cookie"]
     assert "Secure" in cookie and "HttpOnly" in cookie
+
+
+def test_a_running_kiosk_delivers_a_help_call_through_caddy_trusting_its_ca(hub, caddy, tmp_path):
+    """The background path (the help sender, the uploader, the help watch), not only `kiosk sync now`."""
+    from kiosk.config import Config, HubConfig, PathsConfig
+    from kiosk.session.help import HelpState
+    from kiosk.station import Station
+
+    url, ca = caddy
+    token = hub.add_room("Room 7")
+    station = Station(Config(room="Room 7", hub=HubConfig(url=url, token=token, sync_seconds=1, ca_file=ca),
+                             paths=PathsConfig(data=tmp_path / "data")))
+    station.start()
+    try:
+        call = station.room.raise_help("button")
+        deadline = time.monotonic() + 30
+        while station.room.help.calls[call].state is not HelpState.DELIVERED:
+            assert time.monotonic() < deadline, f"not delivered through caddy: {station.room.health.sync_error}"
+            time.sleep(0.05)
+    finally:
+        station.stop()

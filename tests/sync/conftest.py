@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 import time
 from pathlib import Path
 from typing import Callable
@@ -66,3 +67,41 @@ def refused_url() -> str:
     holder.bind(("127.0.0.1", 0))
     yield f"http://127.0.0.1:{holder.getsockname()[1]}"
     holder.close()
+
+
+class FakeTime:
+    """Monotonic time and the wait, as the sync threads take them (their monotonic= and wait= seams).
+
+    A wait shorter than block_over returns at once and moves this clock on, so a test sees every
+    delay a thread asked for without anyone sleeping it. A longer one (an idle timer, a long
+    backoff) blocks for real until its event is set, so an idle thread neither spins nor moves on.
+    """
+
+    def __init__(self, block_over: float = 20.0) -> None:
+        self.block_over = block_over
+        self.mono = 1000.0
+        self.waits: list[tuple[str, float, float]] = []  # (thread name, asked, at)
+        self._lock = threading.Lock()
+
+    def monotonic(self) -> float:
+        with self._lock:
+            return self.mono
+
+    def wait(self, event: threading.Event, timeout: float) -> bool:
+        with self._lock:
+            self.waits.append((threading.current_thread().name, timeout, self.mono))
+            if timeout < self.block_over:
+                self.mono += timeout
+                return event.is_set()
+        event.wait()
+        return True
+
+    def asked(self, thread: str) -> list[float]:
+        """The waits one thread asked for, in order."""
+        with self._lock:
+            return [t for name, t, _ in self.waits if name == thread]
+
+    def blocked(self, thread: str) -> bool:
+        """Whether that thread's latest wait is one that blocks for real."""
+        asked = self.asked(thread)
+        return bool(asked) and asked[-1] >= self.block_over

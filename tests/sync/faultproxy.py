@@ -5,6 +5,11 @@ forwarding), forward and then drop the response (the hub committed, the kiosk
 never hears), answer 500 without forwarding, delay then forward, or stall past
 the client's timeout then forward anyway. With several upstreams it hands
 requests out round robin, like a load balancer in front of several hubs.
+
+A rule (proxy.rule = f(method, path, body) -> action or None) overrides the
+schedule for the requests it picks: "drop every help upload for a while",
+"answer 500 to every batch that carries this event". proxy.log keeps
+(number, path, event kinds, action) for each request, for asserting order.
 """
 
 from __future__ import annotations
@@ -42,6 +47,8 @@ class FaultProxy:
         self.faults_on = True
         self.counts: Counter = Counter()
         self.on_forwarded: Callable[[int], None] | None = None
+        self.rule: Callable[[str, str, bytes | None], str | None] | None = None
+        self.log: list[tuple[int, str, tuple[str, ...], str]] = []
         self.requests = 0
         self.forwarded_uuids: Counter = Counter()
         self._rng = random.Random(seed)
@@ -79,14 +86,20 @@ class FaultProxy:
             self._server.shutdown()
             self._server.server_close()
 
-    def _pick(self) -> tuple[int, str, float, int]:
+    def _pick(self, method: str, path: str, body: bytes | None) -> tuple[int, str, float, int]:
         with self._lock:
             self.requests += 1
             number = self.requests
-            if self.faults_on:
+            forced = self.rule(method, path, body) if self.rule is not None else None
+            if forced is not None:
+                if forced not in ACTIONS:
+                    raise ValueError(f"the proxy rule answered {forced!r}; known actions: {ACTIONS}")
+                action = forced
+            elif self.faults_on:
                 action = self._rng.choices(list(self.weights), list(self.weights.values()))[0]
             else:
                 action = FORWARD
+            self.log.append((number, path.split("?")[0], event_kinds(body), action))
             pause = self._rng.uniform(*self.delay) if action == DELAY else self.stall if action == STALL else 0.0
             port = self.upstream_ports[self._rr % len(self.upstream_ports)]
             self._rr += 1
@@ -96,7 +109,7 @@ class FaultProxy:
     def _handle(self, h: BaseHTTPRequestHandler) -> None:
         length = int(h.headers.get("Content-Length") or 0)
         body = h.rfile.read(length) if length else None
-        number, action, pause, port = self._pick()
+        number, action, pause, port = self._pick(h.command, h.path, body)
         if action == DROP_REQUEST:
             return _drop(h)
         if action == ERROR_500:
@@ -132,6 +145,17 @@ class FaultProxy:
             return
         with self._lock:
             self.forwarded_uuids.update(uuids)
+
+
+def event_kinds(body: bytes | None) -> tuple[str, ...]:
+    """The kinds of the events an upload carries; () for anything else."""
+    if not body:
+        return ()
+    try:
+        events = json.loads(body).get("events", [])
+        return tuple(str(e.get("kind")) for e in events if isinstance(e, dict))
+    except (ValueError, AttributeError):
+        return ()
 
 
 def _drop(h: BaseHTTPRequestHandler) -> None:

@@ -17,7 +17,8 @@ from werkzeug.serving import make_server
 
 from kiosk.clock import iso_utc
 
-POISON = "poison"
+POISON = "poison"      # a batch carrying it is refused with 400
+BREAKS = "breaks.hub"  # a batch carrying it gets a 500, every time
 
 
 @dataclass
@@ -43,7 +44,8 @@ class StubHub:
         self.heartbeats: list[dict] = []
         self.unauthorised = 0
         self.calls: dict[str, StubCall] = {}
-        self.refuse: list[tuple[int, dict, dict]] = []  # queued whole-request answers: (status, body, headers)
+        self.refuse: list[tuple[int, dict, dict] | None] = []  # queued whole-request answers: (status, body,
+        # headers), or None to answer that request normally
         self.leave_out: set[str] = set()
         self.lock = threading.Lock()
         self.changed = threading.Condition(self.lock)
@@ -117,8 +119,9 @@ class StubHub:
             batch = body["events"]
             with self.lock:
                 self.requests.append(("/api/v1/events", len(batch)))
-                if self.refuse:
-                    status, err, headers = self.refuse.pop(0)
+                queued = self.refuse.pop(0) if self.refuse else None
+                if queued is not None:
+                    status, err, headers = queued
                     return jsonify(err), status, headers
             if len(batch) > 1000:
                 return jsonify(error="at most 1000 events per request"), 413
@@ -126,6 +129,8 @@ class StubHub:
                 return jsonify(error="every event must be an object"), 400
             if any(e.get("kind") == POISON for e in batch):
                 return jsonify(error="event kind 'poison' breaks this hub"), 400
+            if any(e.get("kind") == BREAKS for e in batch):
+                return jsonify(error="internal error"), 500
             results = []
             with self.changed:
                 for e in batch:

@@ -29,4 +29,4 @@ def test_station_runs_the_sync_worker_and_stops_it_cleanly(tmp_path, stub):
     finally:
         station.stop()
     left = {t.name for t in threading.enumerate()} - before
-    assert not {"sync-upload", "sync-help"} & left, f"threads still running: {left}"
+    assert not {"sync-upload", "sync-help-send", "sync-help"} & left, f"threads still running: {left}"

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
+import random
 
 import pytest
 
 from kiosk.store import outbox
 from kiosk.sync.client import BatchRefused, HubClient, HubUnreachable, TokenRefused
 from kiosk.store.outbox import waiting_after
-from kiosk.sync.upload import Uploader
+from kiosk.sync.upload import GOOD_EVENT_CHANCE, MAX_TRIES, MIN_TRIES, Progress, Suspect, Uploader
 from tests.sync.conftest import append_many
-from tests.sync.stubhub import POISON
+from tests.sync.stubhub import BREAKS, POISON
 
 
 @pytest.fixture
@@ -154,3 +155,122 @@ def test_backlog_encodes_exactly_what_to_wire_says(journal):
     items = waiting_after(journal)
     assert [json.loads(i.text) for i in items] == [r.to_wire() for r in journal.records()]
     assert [i.call_id for i in items] == ["c-1", None]
+
+
+# --- an event the hub keeps failing on (500 or a dropped connection), and a hub that is down -----
+
+INTERNAL_ERROR = (500, {"error": "internal error"}, {})
+
+
+def drain(up: Uploader, drains: int = 20) -> tuple[Progress, int]:
+    """Drain after drain, as the worker would (a failed one ends, the next begins); returns the
+    total and how many drains failed."""
+    total, failed = Progress(), 0
+    for _ in range(drains):
+        up.begin()
+        try:
+            while (step := up.send_next()).attempted:
+                total.add(step)
+        except HubUnreachable:
+            failed += 1
+        finally:
+            up.settle()
+        if outbox.counts(up.journal).waiting == 0:
+            break
+    return total, failed
+
+
+def test_an_event_the_hub_fails_on_alone_is_found_and_set_aside_after_a_few_tries(stub, journal):
+    token = next(iter(stub.tokens))
+    append_many(journal, 30)
+    journal.append(BREAKS, {"x": 1}).result()
+    append_many(journal, 100)
+    up = uploader(stub, journal, token, batch_size=8)
+    total, failed = drain(up, drains=1)
+    assert (total.confirmed, total.rejected, failed) == (130, 1, 0), "one drain finds it and moves on"
+    [(record, reason)] = outbox.rejected_events(journal)
+    assert record.kind == BREAKS
+    assert reason.startswith("set aside after 7 tries: the hub failed on this event alone each time while it "
+                             "took others (6 of 6 other requests got through meanwhile; last: the hub had an "
+                             "internal error (HTTP 500)")
+    assert len(stub.events) == 130 and not up.suspects
+    assert len(stub.requests) == 17 + 2 * 3 + 6, "the batches, the split down to it, its tries alone"
+
+
+def test_how_often_a_suspect_must_fail_follows_how_lossy_the_link_is():
+    def needed(ok: int, failed: int) -> int | None:
+        return Suspect(None, others_ok=ok, others_failed=failed).tries_needed()
+
+    assert needed(0, 0) == 20, "nothing known yet about the link: as if it lost one request in two"
+    assert needed(6, 0) == 7 and needed(1000, 0) == MIN_TRIES
+    assert needed(60, 40) == 16, "a link losing 4 requests in 10: 0.4**16 is about 4e-7"
+    assert needed(10, 40) is None, "a link this bad cannot tell a bad event from bad luck: never set aside"
+    for ok in range(0, 200, 7):
+        for failed in range(0, 200, 11):
+            n = needed(ok, failed)
+            share = (failed + 1) / (ok + failed + 2)
+            assert n is None or (MIN_TRIES <= n <= MAX_TRIES and share ** n <= GOOD_EVENT_CHANCE * (1 + 1e-9))
+
+
+def test_a_suspect_leaves_the_batches_so_the_queue_moves_while_it_is_tried_again(stub, journal):
+    token = next(iter(stub.tokens))
+    journal.append(BREAKS, {"x": 1}).result()
+    append_many(journal, 4)
+    up = uploader(stub, journal, token)
+    up.begin()
+    first = up.send_next()
+    assert (first.confirmed, first.failed) == (4, 1)
+    [suspect] = up.suspects.values()
+    assert suspect.item.kind == BREAKS and suspect.strikes == 1
+    assert up.send_next().failed == 1, "nothing else waits: it is tried alone, once a drain"
+    assert up.send_next().attempted == 0
+    assert suspect.strikes == 1, "nothing was answered just before: no evidence against it"
+    append_many(journal, 2)
+    up.begin()
+    assert up.send_next().confirmed == 2, "newer events go without it"
+    assert up.send_next().failed == 1 and suspect.strikes == 2, "then it is tried alone, right after an answer"
+    up.settle()
+    assert outbox.counts(journal).waiting == 1 and outbox.counts(journal).rejected == 0
+
+
+def test_a_hub_that_fails_every_request_never_sets_anything_aside(stub, journal):
+    token = next(iter(stub.tokens))
+    append_many(journal, 40)
+    stub.refuse.extend([INTERNAL_ERROR] * 200)
+    up = uploader(stub, journal, token, batch_size=10)
+    total, failed = drain(up, drains=30)
+    assert failed == 30 and total.rejected == 0 and not up.suspects
+    assert outbox.counts(journal).rejected == 0 and outbox.counts(journal).waiting == 40
+    assert [n for _, n in stub.requests] == [10, 5, 5, 5, 3, 2, 2, 1, 1] + [1] * 27, (
+        "a failed batch is split once; both halves failing stops the drain and the next starts smaller")
+    stub.refuse.clear()
+    drain(up)
+    assert outbox.counts(journal).confirmed == 40 and outbox.counts(journal).rejected == 0
+
+
+def test_a_lone_event_and_a_hub_that_fails_it_is_never_set_aside(stub, journal):
+    token = next(iter(stub.tokens))
+    journal.append(BREAKS, {}).result()
+    up = uploader(stub, journal, token)
+    total, failed = drain(up, drains=10)
+    assert failed == 10 and not up.suspects and outbox.counts(journal).rejected == 0, (
+        "with nothing else answered, the hub may be down: no evidence against the event")
+
+
+def test_a_connection_refused_is_never_counted_against_an_event(journal, refused_url):
+    append_many(journal, 3)
+    up = Uploader(journal, HubClient(refused_url, "t", timeout=(1, 1)), journal.clock.now)
+    assert drain(up, drains=5)[1] == 5 and not up.suspects
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_a_hub_failing_one_request_in_three_sets_no_good_event_aside(stub, journal, seed):
+    token = next(iter(stub.tokens))
+    append_many(journal, 300)
+    rng = random.Random(seed)
+    stub.refuse.extend(INTERNAL_ERROR if rng.random() < 1 / 3 else None for _ in range(2000))
+    up = uploader(stub, journal, token, batch_size=20)
+    total, failed = drain(up, drains=200)
+    counts = outbox.counts(journal)
+    assert (counts.waiting, counts.rejected, counts.confirmed) == (0, 0, 300)
+    assert failed > 0 and len(stub.events) == 300

@@ -11,7 +11,7 @@ from kiosk.session import facts as F
 from kiosk.session.glyph import Glyph
 from kiosk.store import outbox
 from kiosk.sync.worker import SyncWorker
-from tests.sync.conftest import append_many, wait_until
+from tests.sync.conftest import FakeTime, append_many, wait_until
 from tests.sync.stubhub import POISON, StubHub
 
 
@@ -187,3 +187,30 @@ def test_sync_now_tries_at_once_even_while_backing_off(stub, make_room, running)
     worker.sync_now()
     wait_until(lambda: drained(room) and room.health.sync_error == "", what="the asked-for sync")
     assert len(stub.events) == 4
+
+
+BUSY = (503, {"error": "busy"}, {})
+
+
+def test_every_answered_batch_resets_the_backoff(stub, make_room, running):
+    """Progress is success: on a link that fails now and then, the delays never grow past a short run."""
+    room = make_room(stub.url, stub.add_room("A"), sync_seconds=3600)
+    append_many(room.journal, 50)
+    stub.refuse.extend([BUSY, BUSY, None, BUSY, BUSY, None, BUSY])
+    fake = FakeTime()
+    worker = running(worker_for(room, batch_size=10, backoff_base=0.5, backoff_cap=60.0,
+                                monotonic=fake.monotonic, wait=fake.wait))
+    wait_until(lambda: drained(room), what="drain")
+    backoffs = [t for t in fake.asked("sync-upload") if 0 < t < fake.block_over]
+    assert backoffs == [0.5, 1.0, 0.5, 1.0, 0.5], "a confirmed batch between failures starts the delays again"
+    assert worker.attempts == 6 and len(stub.events) == 50
+
+
+def test_the_worker_sleeps_only_through_its_wait_seam(stub, make_room, running):
+    room = make_room(stub.url, stub.add_room("A"), sync_seconds=3600)
+    stub.refuse.extend([BUSY] * 3)
+    append_many(room.journal, 5)
+    fake = FakeTime(block_over=1000.0)
+    running(worker_for(room, backoff_base=100.0, backoff_cap=400.0, monotonic=fake.monotonic, wait=fake.wait))
+    wait_until(lambda: drained(room), what="the drain after three 503s and 700 s of backoff, none slept")
+    assert [t for t in fake.asked("sync-upload") if 0 < t < fake.block_over] == [100.0, 200.0, 400.0]

@@ -55,7 +55,8 @@ def test_settings_sit_behind_the_pin(rehearse):
         r.tap(button(pad, digit))
     card = modal(SettingsCard)
     assert card is not None and modal(PinPad) is None
-    assert not card.can_export                      # no kiosk.export.export_from_kiosk yet
+    assert not card.usb_sticks and "Put a USB stick in" in " ".join(w.text for w in card.walk()
+                                                                    if isinstance(getattr(w, "text", None), str))
     r.tap(button(card, "Shown"))
     r.tap(button(card, "+"))
     changes = [rec.payload for rec in kinds(r.station, "settings.changed")]

@@ -135,7 +135,21 @@ def test_full_screen_without_a_window_manager_covers_the_screen(tmp_path):
         kiosk.send_signal(signal.SIGTERM)
         assert kiosk.wait(timeout=30) == 0
     finally:
-        for proc in (kiosk, server):
-            if proc is not None and proc.poll() is None:
-                proc.kill()
-                proc.wait()
+        if kiosk is not None and kiosk.poll() is None:
+            kiosk.kill()
+            kiosk.wait()
+        stop_x_server(server, n)
+
+
+def stop_x_server(server: subprocess.Popen, n: int) -> None:
+    """SIGTERM lets Xvfb remove its lock and socket; after a SIGKILL they are removed here, or every
+    killed server would hold a display number until no number is free."""
+    if server.poll() is None:
+        server.terminate()
+        try:
+            server.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+    for leftover in (Path(f"/tmp/.X{n}-lock"), Path(f"/tmp/.X11-unix/X{n}")):
+        leftover.unlink(missing_ok=True)

@@ -10,7 +10,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 GLYPHS = ("quiet", "sending", "delivered", "coming", "not-delivered", "button-fault")
-SCREENS = ("welcome", "opening", "holding", "closing", "thank-you", "facilitator", "pin", "settings")
+SCREENS = ("welcome", "opening", "holding", "closing", "thank-you", "facilitator", "pin", "settings",
+           "export-stick-found", "export-writing", "export-safe-to-remove", "export-full-stick", "not-sealed",
+           "export-stick-found-sealed", "export-stick-removed")
 
 
 def png_size(path: Path) -> tuple[int, int]:
