@@ -79,3 +79,16 @@ def test_mistakes_are_named(text, expected, tmp_path):
     with pytest.raises(AlertsConfigError) as caught:
         load_alerts(tmp_path)
     assert expected in str(caught.value) and str(path) in str(caught.value)
+
+
+def test_the_hub_refuses_to_start_with_a_mistake_in_alerts_toml(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.hub.hubproc import REPO, _env
+
+    (tmp_path / "alerts.toml").write_text('[[channel]]\nname = "x"\ntype = "webhook"\nurl = "https://a.example"\n')
+    done = subprocess.run([sys.executable, "-m", "kiosk", "hub", "serve", "--data", str(tmp_path), "--port", "0"],
+                          cwd=REPO, env=_env(), capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "alerts.toml" in done.stderr and "a webhook needs secret_env" in done.stderr
