@@ -50,7 +50,7 @@ def serve(data_dir: Path, database: str | None, host: str, port: int, threads: i
     print(f"hub listening on http://{host}:{server.effective_port} (database {redact(hub.url)})", flush=True)
     log.info("hub serving on %s:%s with %d threads%s", host, server.effective_port, threads,
              f", trusting proxy headers from {trusted_proxy}" if trusted_proxy else "")
-    sender = AlertSender(hub, stop=ctx.stopping, wake=ctx.alerts_due).start()
+    sender = AlertSender(hub, stop=ctx.stopping, wake=ctx.alerts_due, zone=ctx.zone).start()
     log.info("alerts: %s", "; ".join(describe(alerts)) or f"no channels ({ALERTS_FILE} in {data_dir} sets them)")
     try:
         server.run()

@@ -25,6 +25,7 @@ class Message:
     reached_at: float | None
     by: str | None
     escalated: bool = False    # sent because nobody answered in time
+    zone: TzInfo | None = None  # the hub's --timezone, for the times in the text
 
     def late_seconds(self) -> float | None:
         if self.pressed_at is None or self.reached_at is None:
@@ -43,7 +44,8 @@ class Message:
             TEST: "Test alert from the room hub",
         }[self.what]
 
-    def text(self, zone: TzInfo | None = None, now: float | None = None) -> str:
+    def text(self) -> str:
+        zone = self.zone
         if self.what == TEST:
             return f"This is a test of the channel. If you read this, help calls will reach you here. ({self.room})"
         parts = []

@@ -120,9 +120,9 @@ def finish(hub: HubDatabase, row_id: int, now: float, error: str | None = None,
         Alert.update(**values).where(Alert.id == row_id).execute()
 
 
-def message_of(row: Any) -> Message:
+def message_of(row: Any, zone: Any = None) -> Message:
     return Message(row.id, row.what, row.room_name, row.call_id, row.pressed_at, row.reached_at, row.by,
-                   escalated=row.what == ESCALATED)
+                   escalated=row.what == ESCALATED, zone=zone)
 
 
 @dataclass(frozen=True)

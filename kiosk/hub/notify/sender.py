@@ -9,6 +9,7 @@ import logging
 import random
 import threading
 import time
+from datetime import tzinfo as TzInfo
 from typing import Callable
 
 from kiosk.hub.database import UNAVAILABLE, HubDatabase
@@ -38,7 +39,7 @@ class AlertSender:
                  stop: threading.Event | None = None, wake: threading.Event | None = None,
                  wait: Callable[[float], bool] | None = None,
                  deliver: Callable = deliver, poll: float = POLL_SECONDS,
-                 uniform: Callable[[float, float], float] = random.uniform) -> None:
+                 uniform: Callable[[float, float], float] = random.uniform, zone: TzInfo | None = None) -> None:
         self.hub = hub
         self.now = now
         self.stopping = stop or threading.Event()
@@ -47,6 +48,7 @@ class AlertSender:
         self.deliver = deliver
         self.poll = poll
         self.uniform = uniform
+        self.zone = zone
         self._thread: threading.Thread | None = None
 
     @property
@@ -74,7 +76,7 @@ class AlertSender:
             outbox.finish(self.hub, row.id, now, f"no channel named {row.channel!r} in alerts.toml any more")
             return 0
         try:
-            self.deliver(channel, outbox.message_of(row), now)
+            self.deliver(channel, outbox.message_of(row, self.zone), now)
         except DeliveryError as exc:
             now = self.now()
             given_up = now - row.created_at >= self.settings.give_up_after_seconds
