@@ -9,7 +9,7 @@ import pytest
 
 from kiosk.hub.notify.message import WHATS, Message
 
-PRESSED = 1_795_000_000.0   # 2026-11-18 09:46:40 UTC
+PRESSED = 1_795_000_000.0   # 2026-11-18 11:06:40 UTC
 
 
 def msg(what: str, **kw) -> Message:
@@ -18,11 +18,11 @@ def msg(what: str, **kw) -> Message:
 
 
 def test_the_text_names_the_room_the_press_and_what_happened():
-    assert msg("raised").text() == "Room 3: help called at 09:46:40 · nobody on the way yet"
-    assert msg("acknowledged", by="Sam").text() == "Room 3: help called at 09:46:40 · on my way (Sam)"
+    assert msg("raised").text() == "Room 3: help called at 11:06:40 · nobody on the way yet"
+    assert msg("acknowledged", by="Sam").text() == "Room 3: help called at 11:06:40 · on my way (Sam)"
     assert msg("acknowledged", by="Sam").title() == "On my way (Sam): Room 3"
     assert msg("resolved", by="Kim").text().endswith("· resolved by Kim")
-    assert msg("raised", zone=ZoneInfo("Europe/Berlin")).text().startswith("Room 3: help called at 10:46:40")
+    assert msg("raised", zone=ZoneInfo("Europe/Berlin")).text().startswith("Room 3: help called at 12:06:40")
 
 
 def test_a_late_call_says_how_late():
