@@ -32,7 +32,8 @@ def alerts_page():
             return ""
         return datetime.fromtimestamp(ts, zone).strftime("%d %b %H:%M:%S")
 
-    rows = [{"channel": d.channel, "room": d.room, "what": outbox.WHAT_LABELS.get(d.what, d.what),
+    rows = [{"channel": d.channel, "room": d.room or "—",
+             "what": outbox.WHAT_LABELS.get(d.what, d.what) + (f" (by {d.by})" if d.what == outbox.TEST and d.by else ""),
              "status": d.status, "status_label": STATUS_LABELS.get(d.status, d.status), "attempts": d.attempts,
              "at": clock(d.created_at), "sent_at": clock(d.sent_at),
              "next_at": clock(d.next_at) if d.status == outbox.RETRYING else "", "error": d.error}

@@ -19,6 +19,7 @@ import requests
 
 from tests.hub.cdp import Browser
 from tests.hub.hubproc import start_hub
+from tests.hub.notify.receivers import HttpReceiver
 from tests.needs import need_tool
 
 NOTIFICATION_STUB = """
@@ -67,13 +68,19 @@ def snap(browser: Browser, shots: Path, name: str) -> None:
     browser.size(1280, 800)
 
 
-def test_staff_alerts_in_a_real_browser(tmp_path):
+def test_staff_alerts_in_a_real_browser(tmp_path, monkeypatch):
     chromium = need_tool("chromium")
     shots = Path(os.environ.get("KIOSK_HUB_SCREENSHOTS") or tmp_path / "shots")
     data = tmp_path / "hub"
     data.mkdir()
+    receiver = HttpReceiver(answers=[500]).start()   # the first delivery fails, and is retried
+    monkeypatch.setenv("BROWSER_WEBHOOK_SECRET", "browser-test-key")
     (data / "alerts.toml").write_text("[alerts]\nsound_every_seconds = 2\nescalate_after_seconds = 6\n"
-                                      "kiosk_heartbeat_seconds = 2\n")
+                                      "kiosk_heartbeat_seconds = 2\n"
+                                      f'[[channel]]\nname = "office"\ntype = "webhook"\nurl = "{receiver.url}/hook"\n'
+                                      'secret_env = "BROWSER_WEBHOOK_SECRET"\n'
+                                      '[[channel]]\nname = "phones"\ntype = "ntfy"\nurl = "http://127.0.0.1:9/room-kiosk"\n'
+                                      'escalation = true\n')
     hub = start_hub(data)
     browser = None
     try:
@@ -138,7 +145,21 @@ def test_staff_alerts_in_a_real_browser(tmp_path):
         assert browser.js("__notes.map(function (n) { return n.title; })") == [
             "Help called: Room 2", "Still nobody on the way: Room 2", "Still nobody on the way: Room 1"], \
             "one per call, and one more when it escalates (the late call arrived escalated)"
+
+        # The Alerts page: the channels, a test alert, and the delivery log with its reasons.
+        browser.go(f"{hub.url}/alerts")
+        browser.js("document.querySelector('form[action=\"/alerts/test/0\"] button').click()")
+        browser.wait_for("location.search.includes('sent=')", timeout=5)
+        assert "A test alert to “office” is on its way" in browser.text()
+        time.sleep(1.5)
+        browser.go(f"{hub.url}/alerts")
+        page = browser.text()
+        assert "retrying" in page or "answered 500" in page or "sent" in page
+        assert "phones: ntfy to http://127.0.0.1:9/room-kiosk · every room · escalations only" in page
+        assert "cannot reach http://127.0.0.1:9/room-kiosk" in page, "the escalation to a dead ntfy, with its reason"
+        browser.screenshot(shots / "staff-alerts-page-desktop.png")
     finally:
         if browser is not None:
             browser.close()
         hub.stop()
+        receiver.stop()

@@ -47,7 +47,8 @@ class Message:
     def text(self) -> str:
         zone = self.zone
         if self.what == TEST:
-            return f"This is a test of the channel. If you read this, help calls will reach you here. ({self.room})"
+            return (f"This is a test of the channel, sent by {self.by or 'staff'} from the staff page. If you read "
+                    "this, help calls will reach you here.")
         parts = []
         if self.pressed_at is not None:
             parts.append(f"{self.room}: help called at {clock(self.pressed_at, zone)}")

@@ -54,7 +54,7 @@ def call_changed(hub: HubDatabase, room_id: int, call_id: str, what: str, now: f
 def enqueue_test(hub: HubDatabase, channel: Channel, by: str, now: float) -> int:
     Alert = hub.models.Alert
     with hub.write():
-        return Alert.insert(_row(None, f"sent by {by}", None, TEST, channel.name, None, None, by, now)).execute()
+        return Alert.insert(_row(None, "", None, TEST, channel.name, None, None, by, now)).execute()
 
 
 def _row(room_id: int | None, room_name: str, call_id: str | None, what: str, channel: str,
@@ -137,6 +137,7 @@ class Delivery:
     sent_at: float | None
     next_at: float
     error: str | None
+    by: str | None = None
 
 
 def deliveries(hub: HubDatabase, limit: int = 50) -> list[Delivery]:
@@ -144,7 +145,7 @@ def deliveries(hub: HubDatabase, limit: int = 50) -> list[Delivery]:
     Alert = hub.models.Alert
     rows = Alert.select().order_by(Alert.id.desc()).limit(limit)
     return [Delivery(r.id, r.channel, r.room_name, r.what, r.status, r.attempts, r.created_at, r.sent_at,
-                     r.next_at, r.last_error) for r in rows]
+                     r.next_at, r.last_error, r.by) for r in rows]
 
 
 WHAT_LABELS = {RAISED: "help called", PRESSED_AGAIN: "pressed again", ACKNOWLEDGED: "on my way",

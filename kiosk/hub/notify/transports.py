@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import smtplib
 import ssl
 from email.header import Header
@@ -101,8 +102,10 @@ def _header_text(text: str) -> str:
 def _http(channel: Channel, post: Callable, **kwargs) -> None:
     try:
         response = post(channel.url, timeout=channel.timeout, allow_redirects=False, **kwargs)
+    except requests.Timeout as exc:
+        raise DeliveryError(f"{channel.url} did not answer within {channel.timeout:g} s") from exc
     except requests.RequestException as exc:
-        raise DeliveryError(f"cannot reach {channel.url}: {type(exc).__name__}: {_short(exc)}") from exc
+        raise DeliveryError(f"cannot reach {channel.url}: {_cause(exc)}") from exc
     if 200 <= response.status_code < 300:
         return
     detail = _short(response.text) if response.text else response.reason
@@ -152,6 +155,12 @@ def _email(channel: Channel, message: Message, smtp: type[smtplib.SMTP]) -> None
     except (smtplib.SMTPException, OSError) as exc:
         raise DeliveryError(f"cannot deliver to {channel.host}:{channel.port}: {type(exc).__name__}: {_short(exc)}") \
             from exc
+
+
+def _cause(exc: BaseException) -> str:
+    """The words that matter ("Connection refused", "Name or service not known") from urllib3's wrapping."""
+    found = re.findall(r"\[Errno -?\d+\] ([^'\")\]]+)", str(exc))
+    return found[-1].strip() if found else f"{type(exc).__name__}: {_short(exc)}"
 
 
 def _short(value: object, limit: int = 200) -> str:
