@@ -166,13 +166,11 @@ def test_retries_while_the_receiver_is_down_then_answers_500_then_is_back(hub, m
         clock.value = row.next_at
         send.run_once()
         assert rows(hub)[0].status == "retrying" and "answered 503" in rows(hub)[0].last_error
-        gaps = []
         clock.value = rows(hub)[0].next_at
         assert send.run_once() == 1
         row = rows(hub)[0]
         assert (row.status, row.attempts, row.last_error) == ("sent", 4, None)
         assert len(receiver.wait_for(3)) == 3
-        del gaps
     finally:
         receiver.stop()
 
