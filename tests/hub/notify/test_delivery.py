@@ -154,7 +154,8 @@ def test_retries_while_the_receiver_is_down_then_answers_500_then_is_back(hub, m
     send = sender(hub, clock)
     assert send.run_once() == 0
     row = rows(hub)[0]
-    assert row.status == "retrying" and "cannot reach" in row.last_error and row.next_at > clock.value
+    assert row.status == "retrying" and "cannot reach" in row.last_error and "Connection refused" in row.last_error
+    assert row.next_at == clock.value + 2, "the first retry after 2 s (then 4, 8, ... up to 5 min)"
     assert send.run_once() == 0 and rows(hub)[0].attempts == 1, "not before its time"
 
     receiver = HttpReceiver(answers=[500, 503], port=port).start()
@@ -163,6 +164,7 @@ def test_retries_while_the_receiver_is_down_then_answers_500_then_is_back(hub, m
         send.run_once()
         row = rows(hub)[0]
         assert (row.status, row.attempts) == ("retrying", 2) and "answered 500" in row.last_error
+        assert row.next_at == clock.value + 4
         clock.value = row.next_at
         send.run_once()
         assert rows(hub)[0].status == "retrying" and "answered 503" in rows(hub)[0].last_error
