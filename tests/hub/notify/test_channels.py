@@ -92,3 +92,23 @@ def test_the_hub_refuses_to_start_with_a_mistake_in_alerts_toml(tmp_path):
                           cwd=REPO, env=_env(), capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert "alerts.toml" in done.stderr and "a webhook needs secret_env" in done.stderr
+
+
+def test_check_alerts_reads_the_file_as_the_hub_will(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.hub.hubproc import REPO, _env
+
+    (tmp_path / "alerts.toml").write_text(EXAMPLE)
+    env = {**_env(), "KIOSK_SMTP_USER": "u", "KIOSK_SMTP_PASSWORD": "p"}
+    env.pop("KIOSK_ALERT_SECRET", None)
+    done = subprocess.run([sys.executable, "-m", "kiosk", "hub", "check-alerts", "--data", str(tmp_path)],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert "office phones: ntfy to https://ntfy.sh/room-kiosk-3f9a1c · every room" in done.stdout
+    assert "escalate after 90 s" in done.stdout
+    assert "KIOSK_ALERT_SECRET is not set" in done.stderr
+    env["KIOSK_ALERT_SECRET"] = "k"
+    assert subprocess.run([sys.executable, "-m", "kiosk", "hub", "check-alerts", "--data", str(tmp_path)],
+                          cwd=REPO, env=env, capture_output=True, text=True, timeout=60).returncode == 0
