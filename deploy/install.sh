@@ -31,6 +31,7 @@ X11_DROPIN="/etc/systemd/system/room-kiosk.service.d/x11.conf"
 BUTTON_RULE="/etc/udev/rules.d/78-kiosk-button.rules"
 USB_RULE="/etc/udev/rules.d/79-kiosk-usb.rules"
 AVAHI_SERVICE="/etc/avahi/services/room-kiosk.service"
+POLKIT_RULE="/etc/polkit-1/rules.d/50-room-kiosk-hotspot.rules"
 DEFAULT_PIN="2468"
 DEFAULT_ROOM="Therapy room"
 GROUPS_WANTED="video render input dialout audio"
@@ -269,7 +270,8 @@ fi
 [ "$PIN" = "$HAVE_PIN" ] || toml_set "$WORK/kiosk.toml" pin "$PIN"
 PYTHONPATH="$REPO" "$PYTHON" -c '
 import sys
-from kiosk.config import ConfigError, load_config
+from kiosk.config import ConfigError
+from kiosk.config_parse import load_config
 try:
     load_config(sys.argv[1])
 except ConfigError as exc:
@@ -339,8 +341,9 @@ if [ "$CHANGES" != "$rules_before" ] && ! on_pi_only "udevadm control --reload; 
   act udevadm trigger --subsystem-match=tty --subsystem-match=block --action=add || true
 fi
 
-step "avahi: the kiosk's name on the network"
+step "avahi: the kiosk's name on the network; NetworkManager lets the kiosk open its own hotspot"
 put_file "$REPO/deploy/avahi/room-kiosk.service" "$AVAHI_SERVICE" 0644 root
+put_file "$REPO/deploy/polkit/50-room-kiosk-hotspot.rules" "$POLKIT_RULE" 0644 root
 if [ -n "$HOSTNAME_WANTED" ] && ! on_pi_only "hostnamectl set-hostname $HOSTNAME_WANTED"; then
   if [ "$(hostname)" = "$HOSTNAME_WANTED" ]; then
     unchanged "hostname $HOSTNAME_WANTED ($HOSTNAME_WANTED.local)"

@@ -10,22 +10,19 @@ from dataclasses import replace
 from pathlib import Path
 
 from kiosk import __version__
-from kiosk.config import Config, ConfigError, load_config, render, with_overrides
+from kiosk.button import cli as button_cli
+from kiosk.config import ConfigError, render
+from kiosk.doctor import cli as doctor_cli
+from kiosk.downloads import cli as downloads_cli
+from kiosk.export import cli as export_cli
+from kiosk.hub import cli as hub_cli
+from kiosk.invocation import config_from_args
+from kiosk.sync import cli as sync_cli
 from kiosk.store.database import DatabaseUnavailable
 from kiosk.store.migrations import SchemaTooNew
 from kiosk.store.ownership import DataFolderInUse
 
 log = logging.getLogger(__name__)
-
-
-def config_from_args(args: argparse.Namespace) -> Config:
-    """The config file with the command line's overrides (each only where the command has the option)."""
-    config = load_config(args.config)
-    return with_overrides(config, data=getattr(args, "data", None),
-                          button_url=getattr(args, "button", None),
-                          hub_url=getattr(args, "hub", None),
-                          usb_mount_root=getattr(args, "usb_root", None),
-                          windowed=getattr(args, "windowed", False))
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
@@ -96,12 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
     sessions.add_argument("--limit", type=int, default=10, help="how many sessions (default 10)")
     sessions.set_defaults(func=cmd_sessions)
 
-    for module in ("kiosk.hub.cli", "kiosk.button.cli", "kiosk.sync.cli", "kiosk.doctor.cli", "kiosk.export.cli"):
-        try:
-            register = __import__(module, fromlist=["register"]).register
-        except ImportError:
-            continue
-        register(sub)
+    for commands in (hub_cli, button_cli, sync_cli, doctor_cli, export_cli, downloads_cli):  # a broken one fails here
+        commands.register(sub)
     return parser
 
 

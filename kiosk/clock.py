@@ -187,13 +187,5 @@ def time_of_day_after(now: float, hh_mm: str, zone: tzinfo) -> float:
     return target.timestamp()
 
 
-def iso_utc(ts: float) -> str:
-    return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def parse_iso_utc(text: str) -> float:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
-
-
 def local_day(ts: float, zone: tzinfo) -> date:
     return datetime.fromtimestamp(ts, zone).date()

@@ -75,6 +75,11 @@ class ExportConfig:
     recipient: str | None = None  # the hub's age recipient (`kiosk hub export-key`); None: plain exports
 
 
+@dataclass(frozen=True)
+class DownloadsConfig:
+    port: int = 8480  # the Wi-Fi download page, served only while a facilitator keeps it open
+
+
 DEFAULT_PLAN = Plan(name="Session")
 
 
@@ -89,6 +94,7 @@ class Config:
     hub: HubConfig = field(default_factory=HubConfig)
     paths: PathsConfig = field(default_factory=PathsConfig)
     export: ExportConfig = field(default_factory=ExportConfig)
+    downloads: DownloadsConfig = field(default_factory=DownloadsConfig)
     source: Path | None = None
 
     def plan(self, name: str | None) -> Plan:
@@ -120,36 +126,6 @@ class ConfigError(Exception):
 
 
 # --- loading ---------------------------------------------------------------------------
-
-
-def default_config_path() -> Path | None:
-    env = os.environ.get("KIOSK_CONFIG")
-    if env:
-        return Path(env)
-    user = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "room-kiosk" / "kiosk.toml"
-    for candidate in (user, SYSTEM_CONFIG):
-        if candidate.is_file():
-            return candidate
-    return None
-
-
-def load_config(path: Path | str | None = None) -> Config:
-    """Load the file at path (or the default location); no file at all gives the defaults."""
-    explicit = path is not None
-    source = Path(path) if path is not None else default_config_path()
-    if source is None:
-        return Config()
-    try:
-        text = source.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        if explicit:
-            raise ConfigError(source, ["file not found: create it (see README, Configuration) or leave "
-                                       "--config out to run on the defaults"]) from None
-        return Config()
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(source, [f"cannot read the file: {exc}"]) from None
-    from kiosk.config_parse import parse_config
-    return parse_config(text, source)
 
 
 def with_overrides(config: Config, **paths: Any) -> Config:
@@ -193,7 +169,7 @@ def render(config: Config) -> str:
 
     lines = [f"# effective configuration (from {config.source or 'built-in defaults'})",
              line("room", config.room), line("timezone", config.timezone), line("pin", config.pin), ""]
-    for name in ("display", "button", "hub", "paths", "export"):
+    for name in ("display", "button", "hub", "paths", "export", "downloads"):
         section = getattr(config, name)
         lines.append(f"[{name}]")
         for f in fields(section):

@@ -1,4 +1,4 @@
-"""Reading a config file: TOML into the dataclasses of kiosk.config, every problem named.
+"""Finding and reading the config file: TOML into the dataclasses of kiosk.config, every problem named.
 
 Errors name the file, the line (found by a scan of the text, since tomllib
 gives no positions) and key, what was given and what is allowed.
@@ -7,6 +7,7 @@ gives no positions) and key, what was given and what is allowed.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 import tomllib
 from dataclasses import fields, replace
@@ -15,8 +16,38 @@ from typing import Any, Callable, Mapping
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kiosk.config import (BUTTON_MODES, CHIME_FLOOR, MODEM_LINES, PRESS_PATTERNS, PROFILES, ButtonConfig, Config,
-                          ConfigError, DisplayConfig, ExportConfig, HubConfig, PathsConfig)
+                          ConfigError, DisplayConfig, DownloadsConfig, ExportConfig, HubConfig, PathsConfig,
+                          SYSTEM_CONFIG)
 from kiosk.session.plan import DEFAULT_CUE_LEADS, DEFAULT_PROMPTS, Phase, Plan
+
+
+def default_config_path() -> Path | None:
+    env = os.environ.get("KIOSK_CONFIG")
+    if env:
+        return Path(env)
+    user = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config") / "room-kiosk" / "kiosk.toml"
+    for candidate in (user, SYSTEM_CONFIG):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_config(path: Path | str | None = None) -> Config:
+    """Load the file at path (or the default location); no file at all gives the defaults."""
+    explicit = path is not None
+    source = Path(path) if path is not None else default_config_path()
+    if source is None:
+        return Config()
+    try:
+        text = source.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        if explicit:
+            raise ConfigError(source, ["file not found: create it (see README, Configuration) or leave "
+                                       "--config out to run on the defaults"]) from None
+        return Config()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(source, [f"cannot read the file: {exc}"]) from None
+    return parse_config(text, source)
 
 
 def parse_config(text: str, source: Path | None = None) -> Config:
@@ -95,7 +126,7 @@ class _Reader:
     # --- sections ---
 
     def config(self, data: Mapping[str, Any], source: Path | None) -> Config:
-        top = ["room", "timezone", "pin", "plans", "display", "button", "hub", "paths", "export"]
+        top = ["room", "timezone", "pin", "plans", "display", "button", "hub", "paths", "export", "downloads"]
         self.unknown("", data, top)
         d = Config()
         room = self.value("", data, "room", d.room, _text(1, 60), "text of 1 to 60 characters")
@@ -137,6 +168,9 @@ class _Reader:
             export=self.section(data, "export", ExportConfig, {
                 "recipient": (_recipient, 'the hub\'s age recipient printed by `kiosk hub export-key` '
                                           '("age1" and 58 more letters and digits), or "" for plain exports'),
+            }),
+            downloads=self.section(data, "downloads", DownloadsConfig, {
+                "port": (_integer(1024, 65535), "a port number from 1024 to 65535, such as 8480"),
             }),
             source=source,
         )

@@ -131,6 +131,8 @@ def run_kiosk(config: Config, simulate_button: bool = False) -> int:
     if refusal:
         print(refusal, file=sys.stderr)
         return 2
+    for warning in config.warnings():  # the same as check-config: a technician reading the log sees them
+        log.warning("%s", warning)
     prepare_kivy(kivy_home(config))
     windowed = not config.display.fullscreen
     stopping = threading.Event()

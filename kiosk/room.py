@@ -13,21 +13,23 @@ import logging
 import threading
 import uuid
 from concurrent.futures import Future
-from dataclasses import dataclass, field, fields
+from dataclasses import fields
 from typing import Any, Callable
 
 from kiosk.clock import Clock, local_zone, time_of_day_after
 from kiosk.config import Config
+from kiosk.roomview import Health, RoomView
 from kiosk.session import facts as F
-from kiosk.session.cues import Cue
 from kiosk.session.facts import Fact
 from kiosk.session.glyph import Glyph, glyph_for
 from kiosk.session.help import (HelpCall, HelpCalls, Repeats, change_call, is_repeat, press_again, raise_call,
                                 repeats_due, stale_calls)
 from kiosk.session.machine import Session, TransitionRefused, rebuild
 from kiosk.session.outage import outage
+from kiosk.session.pin import MAX_TRIES as MAX_PIN_TRIES
+from kiosk.session.pin import PinGuard, PinVerdict, try_pin
+from kiosk.session.plan import Phase
 from kiosk.session.resume import Resumption, clock_step, resume
-from kiosk.session.plan import Phase, Plan
 from kiosk.store.journal import Journal, JournalFull
 
 log = logging.getLogger(__name__)
@@ -36,45 +38,6 @@ THANK_YOU_SECONDS = 12.0
 ALIVE_META = "alive_at"
 ALIVE_EVERY = 15.0             # the heartbeat a running kiosk writes, so a restart knows when it went down
 Listener = Callable[[list[Fact]], None]
-
-
-@dataclass
-class Health:
-    """What the adapters report: the button and the hub link."""
-
-    button_configured: bool = False
-    button_ok: bool = True
-    button_detail: str = "no button configured"
-    hub_configured: bool = False
-    hub_reachable: bool | None = None
-    sync_waiting: int = 0
-    sync_rejected: int = 0
-    last_sync_at: float | None = None
-    sync_error: str = ""
-    journal_ok: bool = True
-
-
-@dataclass(frozen=True)
-class RoomView:
-    """Everything a screen needs to draw, as plain data."""
-
-    room: str
-    phase: Phase
-    plan: Plan
-    plans: tuple[str, ...]
-    prompt: str
-    remaining: float | None
-    progress: float
-    invites_closing: bool
-    cues_fired: int
-    cues_total: int
-    last_cue: Cue | None
-    glyph: Glyph
-    help_call: HelpCall | None
-    health: Health
-    interrupted: bool
-    session_id: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 class Room:
@@ -91,6 +54,7 @@ class Room:
         self._lock = threading.RLock()
         self._committing: set[str] = set()
         self._repeats: dict[str, Repeats] = {}  # presses again on the open call, not yet journalled
+        self.pin_guard = PinGuard()
         self._anchor = (clock.now(), clock.monotonic())
         self._listeners: list[Listener] = []
         self._plan_name = config.plans[0].name
@@ -289,6 +253,21 @@ class Room:
             return None
         self._append(fact.kind, fact.data, call.session_id).add_done_callback(self._check_commit)
         return fact
+
+    # --- the facilitator PIN ------------------------------------------------------
+
+    def try_pin(self, entered: str) -> PinVerdict:
+        """Check a PIN typed on the pad; a wrong one is journalled (without its digits)."""
+        with self._lock:
+            self.pin_guard, verdict = try_pin(self.pin_guard, entered, self.config.pin, self.clock.monotonic())
+            tries = self.pin_guard.tries
+        if verdict in (PinVerdict.WRONG, PinVerdict.REST):
+            self.note("settings.pin_refused", {"tries": tries or MAX_PIN_TRIES, "resting": verdict is PinVerdict.REST})
+        return verdict
+
+    def pin_rest_left(self) -> float:
+        with self._lock:
+            return self.pin_guard.rest_left(self.clock.monotonic())
 
     # --- other adapters' events -------------------------------------------------
 

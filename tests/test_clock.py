@@ -10,7 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kiosk import clock as clockmod
-from kiosk.clock import FakeClock, SystemClock, iso_utc, parse_iso_utc, resolve_zone, time_of_day_after
+from kiosk.clock import FakeClock, SystemClock, resolve_zone, time_of_day_after
+from kiosk.session.record import iso_utc, parse_iso_utc
 
 LONDON = ZoneInfo("Europe/London")
 

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from kiosk.config import CHIME_FLOOR, Config, ConfigError, load_config, render
-from kiosk.config_parse import parse_config
+from kiosk.config import CHIME_FLOOR, Config, ConfigError, render
+from kiosk.config_parse import load_config, parse_config
 from kiosk.session.plan import Phase
 
 GOOD = """

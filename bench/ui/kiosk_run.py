@@ -51,7 +51,8 @@ def write_config(folder: Path, opening: float = 5, holding: float = 40, closing:
 def seed_holding(config_path: Path, data: Path) -> None:
     """Journal a session that has begun and moved on to Holding, as if someone had held to begin and continue."""
     from kiosk.clock import SystemClock
-    from kiosk.config import load_config, with_overrides
+    from kiosk.config import with_overrides
+    from kiosk.config_parse import load_config
     from kiosk.room import Room
     from kiosk.store.journal import Journal
 

@@ -38,7 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    from kiosk.cli import config_from_args
+    from kiosk.invocation import config_from_args
 
     host = Host.under(args.root) if args.root else Host()
     if args.root and args.config is None and (args.root / SYSTEM_CONFIG.relative_to("/")).is_file():

@@ -21,7 +21,7 @@ from datetime import datetime, timezone, tzinfo
 from pathlib import Path
 from typing import IO, Any, Callable
 
-from kiosk.clock import iso_utc
+from kiosk.session.record import iso_utc
 from kiosk.session import facts as F
 from kiosk.session.record import EventRecord
 from kiosk.session_report import BEGAN, SessionSummary, summarise

@@ -17,7 +17,7 @@ def _day(text: str) -> date:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from kiosk.cli import config_from_args
+    from kiosk.invocation import config_from_args
     from kiosk.clock import SystemClock
     from kiosk.export.flow import NOT_SEALED, export_logs
     from kiosk.store.journal import existing_journal

@@ -18,7 +18,8 @@ from datetime import date, datetime, time as dtime
 from pathlib import Path
 from typing import Any, Callable
 
-from kiosk.clock import Clock, iso_utc, local_zone
+from kiosk.clock import Clock, local_zone
+from kiosk.session.record import iso_utc
 from kiosk.config import Config
 from kiosk.export import safewrite as W
 from kiosk.export.bundle import DATA_FILES, MANIFEST, Manifest, write_bundle

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Blueprint, abort, g, jsonify, request
 from peewee import DataError, IntegrityError
 
-from kiosk.clock import iso_utc
+from kiosk.session.record import iso_utc
 from kiosk.hub import helpcalls, rooms
 from kiosk.hub.auth import bearer_token, current_staff, hub_db
 from kiosk.hub.ingest import store_batch
@@ -37,6 +37,8 @@ def _now() -> float:
 def _room():
     room = rooms.room_for_token(hub_db(), bearer_token())
     if room is None:
+        log.warning("refused a kiosk's %s %s from %s: %s room token", request.method, request.path,
+                    request.remote_addr, "an unknown or revoked" if bearer_token() else "no")
         abort(401, description="a valid room token is required: send `Authorization: Bearer <token>` "
                                "as printed by `kiosk hub add-room`")
     g.room = room

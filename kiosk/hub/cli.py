@@ -68,7 +68,7 @@ def cmd_rotate_token(args: argparse.Namespace) -> int:
 
 
 def cmd_list_rooms(args: argparse.Namespace) -> int:
-    from kiosk.clock import iso_utc
+    from kiosk.session.record import iso_utc
     from kiosk.hub.rooms import statuses
 
     hub = _open(args)

@@ -7,6 +7,7 @@ processes must agree on (the session secret) live in the database, not in a proc
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import secrets
@@ -19,6 +20,8 @@ from playhouse.db_url import parse as parse_db_url
 from playhouse.pool import PooledPostgresqlDatabase
 
 from kiosk.hub.models import HubModels, make_models
+from kiosk.session import facts as F
+from kiosk.session.help import presses_of
 
 log = logging.getLogger(__name__)
 
@@ -163,11 +166,6 @@ def migrate(hub: HubDatabase) -> None:
 
 def _add_pressed_again(hub: HubDatabase) -> None:
     """3: presses again are counted in a column as they arrive, not by searching stored JSON."""
-    import json
-
-    from kiosk.hub.helpcalls import presses_of
-    from kiosk.session import facts as F
-
     if "pressed_again" not in {c.name for c in hub.db.get_columns("hub_help_call")}:
         hub.db.execute_sql("ALTER TABLE hub_help_call ADD COLUMN pressed_again INTEGER NOT NULL DEFAULT 0")
     Event, HelpCall = hub.models.Event, hub.models.HelpCall

@@ -13,6 +13,7 @@ from typing import Any
 
 from kiosk.hub.database import HubDatabase
 from kiosk.session import facts as F
+from kiosk.session.help import presses_of
 
 RAISED, ACKNOWLEDGED, RESOLVED, CANCELLED = "raised", "acknowledged", "resolved", "cancelled"
 RANK = {RAISED: 0, ACKNOWLEDGED: 2, RESOLVED: 3, CANCELLED: 3}
@@ -143,12 +144,6 @@ def calls(hub: HubDatabase, room_id: int | None = None, now: float | None = None
     views = [_view(c) for c in query]
     views.sort(key=lambda v: (v.state not in OPEN_STATES, -(v.raised_at or v.changed_at)))
     return views
-
-
-def presses_of(payload: dict) -> int:
-    """How many presses one help.repeated stands for (a kiosk coalesces a chattering button)."""
-    n = payload.get("presses", 1)
-    return n if isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= 1_000_000 else 1
 
 
 def pressed_again(hub: HubDatabase, room_id: int, call_id: str, presses: int, now: float) -> bool:

@@ -12,7 +12,7 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, stream_with_context
 
-from kiosk.clock import iso_utc
+from kiosk.session.record import iso_utc
 from kiosk.hub.auth import hub_db, staff_required
 from kiosk.hub.database import HubDatabase
 from kiosk.spreadsheet import csv_cell

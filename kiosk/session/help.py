@@ -134,6 +134,12 @@ def press_again(tally: Repeats, mono: float) -> tuple[Repeats, int]:
     return replace(tally, held=held), 0
 
 
+def presses_of(payload: dict) -> int:
+    """How many presses one help.repeated stands for (a chattering button is coalesced into one event)."""
+    n = payload.get("presses", 1)
+    return n if isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= 1_000_000 else 1
+
+
 def repeats_due(tally: Repeats, mono: float) -> tuple[Repeats, int]:
     """Held presses whose wait is over: (the new tally, how many to journal now)."""
     if tally.held and tally.written_at is not None and mono - tally.written_at >= REPEAT_JOURNAL_EVERY:

@@ -7,10 +7,19 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any, Mapping
 
-from kiosk.clock import iso_utc, parse_iso_utc
 from kiosk.session.facts import Fact
+
+def iso_utc(ts: float) -> str:
+    """Wire time: UTC, milliseconds, Z (what the hub stores and the exports print)."""
+    return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def parse_iso_utc(text: str) -> float:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
 
 WIRE_FIELDS = ("uuid", "seq", "device_id", "wall", "mono", "boot_id", "clock_trusted",
                "session_id", "kind", "payload")

@@ -14,7 +14,7 @@ from typing import Any, Iterable
 
 from peewee import JOIN, fn
 
-from kiosk.clock import iso_utc
+from kiosk.session.record import iso_utc
 from kiosk.session import facts as F
 from kiosk.session.record import EventRecord
 from kiosk.store.journal import Journal, row_to_record

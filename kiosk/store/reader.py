@@ -57,6 +57,17 @@ class JournalReader:
         count = self._db.execute("SELECT COUNT(*) FROM event WHERE seq BETWEEN ? AND ?", (first, last)).fetchone()[0]
         return (first, last, count)
 
+    def seq_between(self, since_wall: float, until_wall: float) -> tuple[int, int, int]:
+        """(first seq, last seq, count) of the events with since_wall <= wall < until_wall; (0, 0, 0) when none."""
+        first, last, count = self._db.execute(
+            "SELECT MIN(seq), MAX(seq), COUNT(*) FROM event WHERE wall >= ? AND wall < ?",
+            (since_wall, until_wall)).fetchone()
+        return (first or 0, last or 0, count or 0)
+
+    def count(self, first_seq: int, last_seq: int) -> int:
+        return self._db.execute("SELECT COUNT(*) FROM event WHERE seq BETWEEN ? AND ?",
+                                (first_seq, last_seq)).fetchone()[0]
+
     def events(self, first_seq: int, last_seq: int) -> Iterator[EventRecord]:
         """Every event with first_seq <= seq <= last_seq, in seq order, streamed."""
         return (_record(row) for row in self.rows(first_seq, last_seq))
@@ -74,6 +85,12 @@ class JournalReader:
                                   "ORDER BY seq", (F.SESSION_STARTED, first_seq, last_seq))
         with closing(cursor):
             yield from (_record(row) for row in cursor.fetchall())
+
+    def newest_session_starts(self, limit: int) -> list[EventRecord]:
+        """The newest `limit` session.started records, newest first (the download page's list)."""
+        rows = self._db.execute(f"SELECT {_COLUMNS} FROM event WHERE kind = ? ORDER BY seq DESC LIMIT ?",
+                                (F.SESSION_STARTED, limit)).fetchall()
+        return [_record(row) for row in rows]
 
     def session(self, session_id: str, last_seq: int) -> list[EventRecord]:
         """One session's records up to last_seq (a session is at most a few hundred events)."""

@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from kiosk.cli import config_from_args
+from kiosk.invocation import config_from_args
 
 
 def cmd_status(args: argparse.Namespace) -> int:

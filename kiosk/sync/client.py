@@ -52,7 +52,10 @@ class HubFailed(HubUnreachable):
 
 
 class TokenRefused(HubError):
-    pass
+    """401/403: the hub does not know this kiosk's key. The message (for the log) has the hub's words;
+    PLAIN is what the facilitator layer says, in words for a therapist."""
+
+    PLAIN = "the hub refused this kiosk's key: ask whoever runs the hub"
 
 
 class BatchRefused(HubError):

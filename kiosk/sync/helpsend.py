@@ -130,7 +130,7 @@ class HelpSender:
             self._failed(exc)
             return self.retry_delay()
         if progress.answered:
-            self.room.update_health(hub_reachable=True, sync_waiting=uploader.waiting())
+            self.room.update_health(hub_reachable=True, hub_key_refused=False, sync_waiting=uploader.waiting())
         if progress.failed and not progress.answered:
             self._due.set()  # a help event the hub failed on alone: keep trying it on the short schedule
             self.failures_in_row += 1
@@ -162,5 +162,9 @@ class HelpSender:
         if self.failures_in_row == 1:
             log.info("help events not delivered (%s); trying again in %.2f s, then every %.1f s at most",
                      exc, self.retry_delay(), self.retry_max)
-        if self.failures_in_row >= 2 or isinstance(exc, TokenRefused):
+        if isinstance(exc, TokenRefused):
+            if not self.room.health.hub_key_refused:
+                log.warning("help events not delivered: %s", exc)
+            self.room.update_health(hub_reachable=False, hub_key_refused=True, sync_error=TokenRefused.PLAIN)
+        elif self.failures_in_row >= 2:
             self.room.update_health(hub_reachable=False, sync_error=str(exc))

@@ -166,7 +166,9 @@ class SyncWorker:
                 self.uploader.client.heartbeat(self.journal.device_id, self.uploader.waiting(),
                                                str(view.phase), str(view.glyph))
         except TokenRefused as exc:
-            self._report(False, str(exc))
+            if not self.room.health.hub_key_refused:
+                log.warning("sync: %s; trying again every %.0f s", exc, self.token_retry_seconds)
+            self._report(False, TokenRefused.PLAIN, key_refused=True)
             self._backing_off = True
             return self.token_retry_seconds
         except HubUnreachable as exc:
@@ -210,7 +212,7 @@ class SyncWorker:
 
     # --- status --------------------------------------------------------------------
 
-    def _report(self, reachable: bool | None, error: str, synced: bool = False) -> None:
+    def _report(self, reachable: bool | None, error: str, synced: bool = False, key_refused: bool = False) -> None:
         try:
             counts = outbox.counts(self.journal)
         except Exception:
@@ -218,6 +220,8 @@ class SyncWorker:
             return
         changes: dict = {"hub_reachable": reachable, "sync_waiting": counts.waiting,
                          "sync_rejected": counts.rejected, "sync_error": error}
+        if key_refused or reachable:
+            changes["hub_key_refused"] = key_refused
         if synced:
             changes["last_sync_at"] = self.clock.now()
         self.room.update_health(**changes)

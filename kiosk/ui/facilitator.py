@@ -65,6 +65,12 @@ class FacilitatorPanel(ModalView):
 
         PinPad(on_correct=self._open_settings).open(animation=False)
 
+    def ask_pin_for_downloads(self) -> None:
+        from kiosk.ui.downloads import open_downloads_card
+        from kiosk.ui.pinpad import PinPad
+
+        PinPad(on_correct=open_downloads_card).open(animation=False)
+
     def _open_settings(self) -> None:
         from kiosk.ui.settings import SettingsCard
 

@@ -6,24 +6,19 @@ journalled (without the digits).
 
 from __future__ import annotations
 
-import hmac
 from typing import Callable
 
 from kivy.app import App
 from kivy.properties import NumericProperty, StringProperty
 from kivy.uix.modalview import ModalView
 
-MAX_TRIES = 5
-REST_SECONDS = 60.0
+from kiosk.session.pin import PinVerdict
 
 
 class PinPad(ModalView):
     entered = StringProperty("")
     message = StringProperty("Enter the facilitator PIN")
     length = NumericProperty(4)
-
-    tries = 0
-    resting_until = 0.0
 
     def __init__(self, on_correct: Callable[[], None], **kwargs) -> None:
         kwargs.setdefault("auto_dismiss", True)
@@ -48,26 +43,21 @@ class PinPad(ModalView):
                 self.check()
 
     def _resting(self) -> bool:
-        left = PinPad.resting_until - self.app.now()
+        left = self.app.room.pin_rest_left()
         if left > 0:
             self.message = f"Please wait {int(left) + 1} s"
             return True
         return False
 
     def check(self) -> None:
-        pin = self.app.kiosk_config.pin
-        if hmac.compare_digest(self.entered.encode(), pin.encode()):
-            PinPad.tries = 0
-            self.entered = ""
+        entered, self.entered = self.entered, ""
+        verdict = self.app.room.try_pin(entered)
+        if verdict is PinVerdict.CORRECT:
             self.dismiss(animation=False)
             self.on_correct()
-            return
-        PinPad.tries += 1
-        self.entered = ""
-        self.app.room.note("settings.pin_refused", {"tries": PinPad.tries})
-        if PinPad.tries >= MAX_TRIES:
-            PinPad.tries = 0
-            PinPad.resting_until = self.app.now() + REST_SECONDS
+        elif verdict is PinVerdict.REST:
             self.message = "Please wait a minute"
-        else:
+        elif verdict is PinVerdict.WRONG:
             self.message = "That PIN did not match"
+        else:
+            self._resting()

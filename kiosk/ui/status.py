@@ -60,6 +60,8 @@ def help_line(view: RoomView) -> str:
             why = "the kiosk cannot write its log (is the disk full?)"
         elif not h.hub_configured:
             why = "no hub is configured"
+        elif h.hub_key_refused:
+            why = "the hub refused this kiosk's key (ask whoever runs the hub)"
         elif h.hub_reachable is False:
             why = "the hub cannot be reached"
         else:
@@ -80,6 +82,6 @@ def button_line(view: RoomView) -> str:
 def sync_line(view: RoomView, zone: tzinfo) -> str:
     h = view.health
     line = summary(h, zone).replace("\n", " · ")
-    if h.hub_configured and h.hub_reachable is False:
+    if h.hub_configured and h.hub_reachable is False and not h.hub_key_refused:
         line += " · hub unreachable"
     return "Sync: " + line

@@ -24,3 +24,13 @@ def test_the_new_keys_show_in_the_effective_config():
     assert 'ca_file = "/x/ca.crt"' in text and "allow_data_in_ram = true" in text
     with pytest.raises(ConfigError, match="allow_data_in_ram"):
         parse_config('[paths]\nallow_data_in_ram = "yes"\n')
+
+
+def test_the_avahi_service_announces_the_download_page_port():
+    import re
+    from pathlib import Path
+
+    from kiosk.config import Config
+
+    text = (Path(__file__).resolve().parents[2] / "deploy/avahi/room-kiosk.service").read_text()
+    assert re.search(r"<port>(\d+)</port>", text).group(1) == str(Config().downloads.port)

@@ -112,7 +112,7 @@ def test_the_x11_dropin_runs_the_same_kiosk_under_xinit_without_root_rights():
 
 
 def test_the_data_folder_the_unit_may_write_is_the_one_the_installer_configures(pi_root):
-    from kiosk.config import load_config
+    from kiosk.config_parse import load_config
 
     run_install(pi_root, "--room", "Room 3", "--pin", "4826")
     config = load_config(pi_root / "etc/room-kiosk/kiosk.toml")

@@ -48,7 +48,8 @@ def test_no_mount_root_means_no_sticks(tmp_path):
 
 
 def test_usb_root_on_the_command_line_is_where_the_running_kiosk_looks(tmp_path):
-    from kiosk.cli import build_parser, config_from_args
+    from kiosk.cli import build_parser
+    from kiosk.invocation import config_from_args
     from kiosk.station import Station
 
     args = build_parser().parse_args(["run", "--data", str(tmp_path / "data"), "--usb-root", str(tmp_path / "m")])

@@ -281,3 +281,14 @@ def test_every_page_carries_a_content_security_policy_that_forbids_inline_script
         policy = staff.get(path).headers.get("Content-Security-Policy", "")
         assert "default-src 'self'" in policy and "frame-ancestors 'none'" in policy, path
         assert "unsafe-inline" not in policy
+
+
+def test_a_refused_kiosk_token_is_logged_at_the_hub_without_the_token(hub, client, caplog):
+    import logging
+
+    with caplog.at_level(logging.WARNING, logger="kiosk.hub"):
+        answer = client.post("/api/v1/events", json={"device_id": "d", "events": []},
+                             headers={"Authorization": "Bearer not-a-real-token-123"})
+    assert answer.status_code == 401
+    [line] = [r.getMessage() for r in caplog.records if "refused a kiosk" in r.getMessage()]
+    assert "unknown or revoked room token" in line and "not-a-real-token-123" not in line

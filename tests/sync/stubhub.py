@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from flask import Flask, jsonify, request
 from werkzeug.serving import make_server
 
-from kiosk.clock import iso_utc
+from kiosk.session.record import iso_utc
 
 POISON = "poison"      # a batch carrying it is refused with 400
 BREAKS = "breaks.hub"  # a batch carrying it gets a 500, every time
