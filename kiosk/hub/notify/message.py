@@ -7,7 +7,7 @@ from datetime import datetime
 from datetime import tzinfo as TzInfo
 from typing import Any
 
-from kiosk.clock import iso_utc
+from kiosk.session.record import iso_utc
 
 RAISED, PRESSED_AGAIN, ACKNOWLEDGED, RESOLVED, CANCELLED, ESCALATED, TEST = (
     "raised", "pressed_again", "acknowledged", "resolved", "cancelled", "escalated", "test")

@@ -64,30 +64,6 @@ def _row(room_id: int | None, room_name: str, call_id: str | None, what: str, ch
             "attempts": 0, "next_at": now}
 
 
-def escalate_due(hub: HubDatabase, now: float) -> list[tuple[int, str]]:
-    """Calls nobody has answered within escalate_after_seconds of the press: marked escalated (once, however
-    many hub processes look) and sent to the escalation channels. Returns (room_id, call_id) escalated."""
-    from kiosk.hub import helpcalls
-
-    settings = settings_of(hub)
-    HelpCall = hub.models.HelpCall
-    due = (HelpCall.select(HelpCall.id, HelpCall.room, HelpCall.call_id)
-           .where((HelpCall.state == helpcalls.RAISED) & (HelpCall.rank >= 0) & HelpCall.escalated_at.is_null()
-                  & (HelpCall.raised_at <= now - settings.escalate_after_seconds)
-                  & (HelpCall.raised_at > now - STALE_CALL_SECONDS)).tuples())
-    done = []
-    for call_pk, room_id, call_id in list(due):
-        with hub.write():
-            won = HelpCall.update(escalated_at=now).where(
-                (HelpCall.id == call_pk) & HelpCall.escalated_at.is_null() & (HelpCall.state == helpcalls.RAISED)
-            ).execute()
-            if won:
-                call_changed(hub, room_id, call_id, ESCALATED, now)
-                helpcalls.bump(hub, room_id)
-                done.append((room_id, call_id))
-    return done
-
-
 def claim(hub: HubDatabase, now: float, limit: int = 20, lease: float = LEASE_SECONDS) -> list[Any]:
     """Due rows, now this sender's: no other sender gets them until the lease has run out."""
     Alert = hub.models.Alert

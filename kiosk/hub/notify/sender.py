@@ -13,7 +13,7 @@ from datetime import tzinfo as TzInfo
 from typing import Callable
 
 from kiosk.hub.database import UNAVAILABLE, HubDatabase
-from kiosk.hub.notify import outbox
+from kiosk.hub.notify import escalation, outbox
 from kiosk.hub.notify.transports import DeliveryError, deliver
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ class AlertSender:
     def run_once(self) -> int:
         """One round: escalations, then every due alert; how many were delivered."""
         with self.hub.db.connection_context():
-            for room_id, call_id in outbox.escalate_due(self.hub, self.now()):
+            for room_id, call_id in escalation.escalate_due(self.hub, self.now()):
                 log.info("help call %s of room %d not answered within %.0f s: escalated", call_id, room_id,
                          self.settings.escalate_after_seconds)
             sent = 0
