@@ -76,6 +76,7 @@ def upload_events():
     batch = check_batch(_body())
     now = _now()
     results = store_batch(hub_db(), room.id, batch, now)
+    _ctx().alerts_due.set()   # committed: this process's alert sender looks now, not at its next poll
     rejected = sum(1 for r in results if r["status"] == "rejected")
     if rejected:
         log.warning("room %s: %d of %d events rejected (first: %s)", room.name, rejected, len(results),

@@ -34,6 +34,7 @@ class HubContext:
     long_polls: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(16))
     stopping: threading.Event = field(default_factory=threading.Event)
     logins: LoginThrottle = field(default_factory=LoginThrottle)
+    alerts_due: threading.Event = field(default_factory=threading.Event)  # wakes this process's alert sender
 
 
 class SessionCookie(SecureCookieSessionInterface):
@@ -48,6 +49,7 @@ class SessionCookie(SecureCookieSessionInterface):
 def create_app(hub: HubDatabase, *, now: Callable[[], float] = time.time, timezone: str | None = None,
                threads: int = 24, secure_cookies: bool = False) -> Flask:
     """threads: the server's worker threads; long polls may hold all but four of them."""
+    from kiosk.hub.alertspage import alerts
     from kiosk.hub.api import api
     from kiosk.hub.importpage import imports_page
     from kiosk.hub.logs import logs
@@ -73,6 +75,7 @@ def create_app(hub: HubDatabase, *, now: Callable[[], float] = time.time, timezo
     app.register_blueprint(imports_page)  # before staff: its upload limit must be set before the CSRF check reads the form
     app.register_blueprint(staff)
     app.register_blueprint(logs)
+    app.register_blueprint(alerts)
 
     @app.before_request
     def _connect() -> None:

@@ -158,15 +158,33 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_check_alerts(args: argparse.Namespace) -> int:
+    """alerts.toml read as `kiosk hub serve` will read it: each channel, and any secret not in the environment."""
+    from kiosk.hub.database import default_data_dir
+    from kiosk.hub.notify.channels import ALERTS_FILE, describe, load_alerts, missing_secrets
+
+    data = args.data or default_data_dir()
+    settings = load_alerts(data)
+    for text in describe(settings) or [f"no channels: {Path(data) / ALERTS_FILE} does not exist or names none"]:
+        print(text)
+    print(f"escalate after {settings.escalate_after_seconds:g} s; staff page sound every "
+          f"{settings.sound_every_seconds:g} s; disconnected after {2 * settings.kiosk_heartbeat_seconds:g} s")
+    problems = missing_secrets(settings)
+    for problem in problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
 def _run(func):
     def wrapper(args: argparse.Namespace) -> int:
         from kiosk.hub.auth import AuthError
         from kiosk.hub.database import HubDatabaseError
+        from kiosk.hub.notify.channels import AlertsConfigError
         from kiosk.hub.rooms import RoomError
 
         try:
             return func(args)
-        except (HubDatabaseError, RoomError, AuthError) as exc:
+        except (HubDatabaseError, RoomError, AuthError, AlertsConfigError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
     return wrapper
@@ -220,6 +238,10 @@ def register(subparsers) -> None:
     _add_db_args(imp)
     imp.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="an export folder or NAME.age file")
     imp.set_defaults(func=_run(cmd_import))
+
+    alerts = sub.add_parser("check-alerts", help="read alerts.toml as the hub will: channels and missing secrets")
+    _add_db_args(alerts)
+    alerts.set_defaults(func=_run(cmd_check_alerts))
 
     remove = sub.add_parser("remove-staff", help="remove a staff user (their logins end at once)")
     _add_db_args(remove)

@@ -13,6 +13,7 @@ import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from peewee import Database, InterfaceError, OperationalError, SqliteDatabase
 from playhouse.db_url import parse as parse_db_url
@@ -24,7 +25,8 @@ from kiosk.session.help import presses_of
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3  # 2: hub_staff_session (server-side staff logins); 3: hub_help_call.pressed_again
+SCHEMA_VERSION = 4  # 2: hub_staff_session (server-side staff logins); 3: hub_help_call.pressed_again;
+#                     4: hub_alert (the staff-alert outbox), hub_help_call.reached_at and .escalated_at
 SQLITE_FILE = "hub.sqlite3"
 SQLITE_PRAGMAS = {"journal_mode": "wal", "synchronous": 2, "busy_timeout": 15_000, "foreign_keys": 1}
 _MIGRATION_LOCK = 0x6B696F736B  # "kiosk": the advisory lock key every hub process takes to migrate
@@ -42,6 +44,7 @@ class HubDatabase:
     db: Database
     models: HubModels
     url: str
+    alerts: Any = None   # the hub's AlertSettings (kiosk.hub.notify.channels); None: no channels
 
     @property
     def is_postgres(self) -> bool:
@@ -151,6 +154,8 @@ def migrate(hub: HubDatabase) -> None:
             # Steps that add tables are done by create_tables(safe=True) above; columns are added here.
             if found < 3:
                 _add_pressed_again(hub)
+            if found < 4:
+                _add_alert_columns(hub)
             Setting.update(value=str(SCHEMA_VERSION)).where(Setting.key == "schema_version").execute()
             log.info("hub database schema upgraded from version %d to %d", found, SCHEMA_VERSION)
             found = SCHEMA_VERSION
@@ -171,6 +176,17 @@ def _add_pressed_again(hub: HubDatabase) -> None:
         counts[key] = counts.get(key, 0) + presses_of(data)
     for (room_id, call_id), n in counts.items():
         HelpCall.update(pressed_again=n).where((HelpCall.room == room_id) & (HelpCall.call_id == call_id)).execute()
+
+
+def _add_alert_columns(hub: HubDatabase) -> None:
+    """4: when the hub first heard of each call (a late call says so) and when it was escalated.
+    Calls already held get reached_at = their press (not known better), so none shows as late."""
+    present = {c.name for c in hub.db.get_columns("hub_help_call")}
+    for column in ("reached_at", "escalated_at"):
+        if column not in present:
+            hub.db.execute_sql(f"ALTER TABLE hub_help_call ADD COLUMN {column} DOUBLE PRECISION")
+    HelpCall = hub.models.HelpCall
+    HelpCall.update(reached_at=HelpCall.raised_at).where(HelpCall.reached_at.is_null()).execute()
 
 
 def redact(url: str) -> str:

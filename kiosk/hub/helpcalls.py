@@ -35,37 +35,57 @@ class CallView:
     acknowledged_by: str | None
     closed_at: float | None
     changed_at: float
+    reached_at: float | None = None
+    escalated_at: float | None = None
 
 
 def apply_event(hub: HubDatabase, room_id: int, kind: str, payload: dict[str, Any],
-                session_id: str | None, now: float, clock_trusted: bool = True) -> bool:
-    """Applies one newly stored help.* event; True when a call changed. Runs inside the ingest transaction.
+                session_id: str | None, now: float, clock_trusted: bool = True, age: float | None = None) -> bool:
+    """Applies one newly stored help.* event; True when a call changed. Runs inside the ingest transaction,
+    and so do the staff alerts it writes to the outbox.
 
-    A kiosk whose wall clock is not trusted (no network time since boot) may be hours off: then the
-    hub's own receiving time stands in for the event's time on the staff page.
+    When the press happened: the kiosk's `age` (seconds since the press on its steady clock, sent with the
+    call and with every resend) counts back from now, whatever the kiosk's wall clock says. Without it, a
+    trusted wall clock's `at`; a kiosk whose wall clock is not trusted (no network time since boot) may be
+    hours off, so then the hub's own receiving time stands in.
     """
+    from kiosk.hub.notify import outbox
+
     if kind == F.HELP_REPEATED:
-        return pressed_again(hub, room_id, str(payload["call_id"]), presses_of(payload), now)
+        changed = pressed_again(hub, room_id, str(payload["call_id"]), presses_of(payload), now)
+        call = _call(hub, room_id, str(payload["call_id"]))
+        if call is not None and call.state == RAISED and call.rank >= 0:
+            outbox.call_changed(hub, room_id, call.call_id, outbox.PRESSED_AGAIN, now)
+        return changed
     state = _KIND_STATE.get(kind)
     if state is None:
         return False
     call_id = payload["call_id"]
     at = payload.get("at") if clock_trusted and isinstance(payload.get("at"), (int, float)) else now
     if state == RAISED:
+        pressed = now - age if age is not None else at
         HelpCall = hub.models.HelpCall
         where = (HelpCall.room == room_id) & (HelpCall.call_id == call_id)
         changed = HelpCall.get_or_none(where) is None
         if changed:
             HelpCall.insert(room=room_id, call_id=call_id, state=RAISED, rank=0,
                             source=str(payload.get("source") or "button")[:32], session_id=session_id,
-                            raised_at=at, changed_at=now).on_conflict_ignore().execute()
+                            raised_at=pressed, reached_at=now, changed_at=now).on_conflict_ignore().execute()
+            outbox.call_changed(hub, room_id, call_id, outbox.RAISED, now)
         else:
-            HelpCall.update(raised_at=at, session_id=session_id).where(where & HelpCall.raised_at.is_null()).execute()
+            HelpCall.update(raised_at=pressed, session_id=session_id).where(where & HelpCall.raised_at.is_null()).execute()
     else:
         changed = advance(hub, room_id, call_id, state, payload.get("by"), at, now)
+        if changed:
+            outbox.call_changed(hub, room_id, call_id, state, now, by=payload.get("by"))
     if changed:
         bump(hub, room_id)
     return changed
+
+
+def _call(hub: HubDatabase, room_id: int, call_id: str):
+    HelpCall = hub.models.HelpCall
+    return HelpCall.get_or_none((HelpCall.room == room_id) & (HelpCall.call_id == call_id))
 
 
 def advance(hub: HubDatabase, room_id: int, call_id: str, state: str, by: str | None, at: float,
@@ -73,7 +93,8 @@ def advance(hub: HubDatabase, room_id: int, call_id: str, state: str, by: str | 
     """Moves the call forward to state (creating it if this is the first news of it); never backwards."""
     HelpCall = hub.models.HelpCall
     rank = RANK[state]
-    HelpCall.insert(room=room_id, call_id=call_id, state=RAISED, rank=-1, changed_at=now).on_conflict_ignore().execute()
+    HelpCall.insert(room=room_id, call_id=call_id, state=RAISED, rank=-1, reached_at=now,
+                    changed_at=now).on_conflict_ignore().execute()
     values: dict[str, Any] = {"state": state, "rank": rank, "changed_at": now}
     if state == ACKNOWLEDGED:
         values.update(acknowledged_at=at, acknowledged_by=by)
@@ -93,6 +114,9 @@ def staff_action(hub: HubDatabase, room_id: int, call_id: str, state: str, by: s
             return False
         changed = advance(hub, room_id, call_id, state, by, now, now)
         if changed:
+            from kiosk.hub.notify import outbox
+
+            outbox.call_changed(hub, room_id, call_id, state, now, by=by)
             bump(hub, room_id)
     return changed
 
@@ -125,7 +149,8 @@ def calls(hub: HubDatabase, room_id: int | None = None, now: float | None = None
 def pressed_again(hub: HubDatabase, room_id: int, call_id: str, presses: int, now: float) -> bool:
     """A help.repeated newly stored (each exactly once, by its UUID): the call's count grows by its presses."""
     HelpCall = hub.models.HelpCall
-    HelpCall.insert(room=room_id, call_id=call_id, state=RAISED, rank=-1, changed_at=now).on_conflict_ignore().execute()
+    HelpCall.insert(room=room_id, call_id=call_id, state=RAISED, rank=-1, reached_at=now,
+                    changed_at=now).on_conflict_ignore().execute()
     HelpCall.update(pressed_again=HelpCall.pressed_again + presses).where(
         (HelpCall.room == room_id) & (HelpCall.call_id == call_id)).execute()
     bump(hub, room_id)
@@ -155,5 +180,5 @@ def open_counts(hub: HubDatabase) -> dict[int, int]:
 def _view(c) -> CallView:
     by = c.closed_by if c.state in (RESOLVED, CANCELLED) and c.closed_by else c.acknowledged_by
     return CallView(c.room.id, c.room.name, c.call_id, c.state, by, c.raised_at, c.acknowledged_at,
-                    c.acknowledged_by, c.closed_at, c.changed_at)
+                    c.acknowledged_by, c.closed_at, c.changed_at, c.reached_at, c.escalated_at)
 

@@ -32,13 +32,16 @@ TAKEN = ("uuid is already taken at the hub by an event this room did not send; t
 
 def store_batch(hub: HubDatabase, room_id: int, batch: Batch, now: float) -> list[dict[str, Any]]:
     first: dict[str, EventRecord] = {}
+    ages: dict[str, float] = {}
     for checked in batch.events:
         if checked.record is not None:
             first.setdefault(checked.record.uuid, checked.record)
+            if checked.age is not None:
+                ages.setdefault(checked.record.uuid, checked.age)
     with hub.write():
         inserted, elsewhere = _insert(hub, room_id, list(first.values()), now)
         new_records = sorted((first[u] for u in inserted), key=lambda r: (r.device_id, r.seq))
-        _apply(hub, room_id, new_records, now)
+        _apply(hub, room_id, new_records, now, ages)
         Room = hub.models.Room
         values: dict[str, Any] = {"last_seen": now, "device_id": batch.device_id}
         if batch.waiting is not None:
@@ -97,12 +100,14 @@ def _row(room_id: int, r: EventRecord, now: float) -> dict[str, Any]:
             "received_at": now}
 
 
-def _apply(hub: HubDatabase, room_id: int, records: list[EventRecord], now: float) -> None:
+def _apply(hub: HubDatabase, room_id: int, records: list[EventRecord], now: float,
+           ages: dict[str, float] | None = None) -> None:
     """Help calls and the room's phase, from the events this batch newly stored."""
     phase: tuple[float, str] | None = None
     for r in records:
         if r.kind in F.HELP_KINDS:
-            helpcalls.apply_event(hub, room_id, r.kind, dict(r.payload), r.session_id, now, r.clock_trusted)
+            helpcalls.apply_event(hub, room_id, r.kind, dict(r.payload), r.session_id, now, r.clock_trusted,
+                                  age=(ages or {}).get(r.uuid))
         elif r.kind == F.PHASE_CHANGED:
             if phase is None or r.wall >= phase[0]:
                 phase = (r.wall, str(r.payload["to"]))

@@ -16,9 +16,10 @@ class HubModels:
     Staff: type[Model]
     Setting: type[Model]
     StaffSession: type[Model]
+    Alert: type[Model]
 
     def all(self) -> list[type[Model]]:
-        return [self.Setting, self.Room, self.Event, self.HelpCall, self.Staff, self.StaffSession]
+        return [self.Setting, self.Room, self.Event, self.HelpCall, self.Staff, self.StaffSession, self.Alert]
 
 
 def make_models(db: Database) -> HubModels:
@@ -89,6 +90,8 @@ def make_models(db: Database) -> HubModels:
         closed_by = CharField(null=True, max_length=100)
         changed_at = DoubleField()
         pressed_again = IntegerField(default=0)  # presses on the call while nobody had answered it
+        reached_at = DoubleField(null=True)    # when the hub first heard of the call (raised_at is the press)
+        escalated_at = DoubleField(null=True)  # when nobody had answered in time and the escalation went out
 
         class Meta:
             table_name = "hub_help_call"
@@ -116,4 +119,29 @@ def make_models(db: Database) -> HubModels:
             table_name = "hub_staff_session"
             indexes = ((("staff",), False),)
 
-    return HubModels(Room, Event, HelpCall, Staff, Setting, StaffSession)
+    class Alert(Base):
+        """The outbox of staff alerts: one row per message and channel, written in the same transaction as
+        the help-call change it tells of, sent later by a sender thread; the rows are the delivery log."""
+
+        id = AutoField()
+        room = ForeignKeyField(Room, null=True, on_delete="CASCADE", index=False)
+        room_name = CharField(max_length=100)
+        call_id = CharField(null=True, max_length=64)
+        what = CharField(max_length=16)        # raised, pressed_again, acknowledged, resolved, cancelled, escalated, test
+        channel = CharField(max_length=100)
+        pressed_at = DoubleField(null=True)
+        reached_at = DoubleField(null=True)
+        by = CharField(null=True, max_length=100)
+        created_at = DoubleField()
+        status = CharField(max_length=16)      # pending, sending, retrying, sent, failed
+        attempts = IntegerField(default=0)
+        next_at = DoubleField()
+        lease_until = DoubleField(null=True)   # a sender holds a claimed row until then (another may retry after)
+        last_error = TextField(null=True)
+        sent_at = DoubleField(null=True)
+
+        class Meta:
+            table_name = "hub_alert"
+            indexes = ((("status", "next_at"), False), (("created_at",), False))
+
+    return HubModels(Room, Event, HelpCall, Staff, Setting, StaffSession, Alert)

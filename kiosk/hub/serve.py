@@ -12,6 +12,8 @@ from waitress import create_server
 from kiosk.hub.app import create_app
 from kiosk.hub.database import open_hub_database, redact
 from kiosk.hub.exportkey import identity_path
+from kiosk.hub.notify.channels import ALERTS_FILE, describe, load_alerts, missing_secrets
+from kiosk.hub.notify.sender import AlertSender
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +27,11 @@ def serve(data_dir: Path, database: str | None, host: str, port: int, threads: i
     believes, so the hub sees the browser's https://host (the staff pages' Origin check) and client address
     (the login throttle). Those headers from any other peer are dropped."""
     data_dir.mkdir(parents=True, exist_ok=True)
+    alerts = load_alerts(data_dir)   # a mistake in alerts.toml stops the start, with the reason
     hub = open_hub_database(data_dir, database, max_connections=threads + 8)
+    hub.alerts = alerts
+    for problem in missing_secrets(alerts):
+        log.warning("alerts: %s; that channel's alerts will fail until it is", problem)
     app = create_app(hub, timezone=timezone, threads=threads, secure_cookies=secure_cookies)
     app.config["KIOSK_EXPORT_IDENTITY"] = str(identity_path(data_dir))
     ctx = app.extensions["kiosk_hub"]
@@ -36,6 +42,7 @@ def serve(data_dir: Path, database: str | None, host: str, port: int, threads: i
 
     def _stop(signum, _frame) -> None:
         ctx.stopping.set()
+        ctx.alerts_due.set()
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, _stop)
@@ -43,12 +50,15 @@ def serve(data_dir: Path, database: str | None, host: str, port: int, threads: i
     print(f"hub listening on http://{host}:{server.effective_port} (database {redact(hub.url)})", flush=True)
     log.info("hub serving on %s:%s with %d threads%s", host, server.effective_port, threads,
              f", trusting proxy headers from {trusted_proxy}" if trusted_proxy else "")
+    sender = AlertSender(hub, stop=ctx.stopping, wake=ctx.alerts_due, zone=ctx.zone).start()
+    log.info("alerts: %s", "; ".join(describe(alerts)) or f"no channels ({ALERTS_FILE} in {data_dir} sets them)")
     try:
         server.run()
     except (SystemExit, KeyboardInterrupt):
         pass
     finally:
         ctx.stopping.set()
+        sender.stop()
         server.close()
         hub.close()
         log.info("hub stopped")

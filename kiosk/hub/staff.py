@@ -11,6 +11,8 @@ from flask import (Blueprint, abort, current_app, g, jsonify, redirect, render_t
 
 from kiosk.hub import helpcalls, rooms
 from kiosk.hub.auth import check_csrf, csrf_token, end_session, hub_db, staff_required, start_session, verify_staff
+from kiosk.hub.notify.message import LATE_SECONDS
+from kiosk.hub.notify.outbox import settings_of
 from kiosk.hub.validate import CALL_ID, MAX_INT
 
 log = logging.getLogger(__name__)
@@ -92,7 +94,7 @@ def board_page():
 def board_json():
     data = _board()
     html = render_template("board.html", **data)
-    return jsonify(html=html, open_calls=len(data["open_calls"]))
+    return jsonify(html=html, open_calls=len(data["open_calls"]), alert=data["alert"])
 
 
 @staff.post("/calls/<int:room_id>/<call_id>/<action>")
@@ -110,6 +112,7 @@ def call_action(room_id: int, call_id: str, action: str):
         session["display_name"] = by
     changed = helpcalls.staff_action(hub_db(), room_id, call_id, state, by or g.staff, now=_ctx().now())
     if changed:
+        _ctx().alerts_due.set()
         log.info("staff %s (%s) marked call %s of room %d %s", g.staff, by, call_id, room_id, state)
     return _answer(changed, None if changed else "That call had already moved on.", 200)
 
@@ -131,6 +134,8 @@ def _board() -> dict:
     hub = hub_db()
     now = _ctx().now()
     zone = _ctx().zone
+    settings = settings_of(hub)
+    silent_after = 2 * settings.kiosk_heartbeat_seconds
     all_calls = helpcalls.calls(hub, now=now)
     statuses = rooms.statuses(hub)
 
@@ -149,18 +154,41 @@ def _board() -> dict:
         if s.phase else "No news yet", "active": s.phase in ("opening", "holding", "closing"),
         "last_seen": ago(now, s.last_seen), "last_seen_at": clock(s.last_seen),
         "stale": s.last_seen is None or now - s.last_seen > STALE_SECONDS,
+        "disconnected": s.phase in ("opening", "holding", "closing") and s.last_seen is not None
+        and now - s.last_seen > silent_after,
         "waiting": s.waiting, "glyph_note": GLYPH_LABELS.get(s.glyph or ""), "open_calls": s.open_calls,
         "call_state": "raised" if s.id in waiting_rooms else "acknowledged" if s.id in coming_rooms else None,
     } for s in statuses]
+    for view, s in zip(room_views, statuses):
+        if view["disconnected"]:   # "just now" would contradict the warning: say exactly how long
+            view["last_seen"] = f"{int(now - s.last_seen)} s ago" if now - s.last_seen < 120 else view["last_seen"]
+            view["stale"] = True
     again = helpcalls.presses_again(hub, [c for c in all_calls if c.state in helpcalls.OPEN_STATES])
     call_views = [{
         "room": c.room, "room_id": c.room_id, "call_id": c.call_id, "state": c.state, "by": c.by,
         "raised_at": clock(c.raised_at), "raised_ago": ago(now, c.raised_at),
         "changed_at": clock(c.changed_at), "again": again.get(c.call_id, 0),
+        "late": late_note(c.raised_at, c.reached_at), "escalated": c.escalated_at is not None,
     } for c in all_calls]
-    return {"rooms": room_views, "open_calls": [c for c in call_views if c["state"] in helpcalls.OPEN_STATES],
+    unanswered = [c for c in call_views if c["state"] == helpcalls.RAISED]
+    alert = {"unanswered": [{"id": f"{c['room_id']}/{c['call_id']}", "room": c["room"], "raised_at": c["raised_at"],
+                             "escalated": c["escalated"]} for c in unanswered],
+             "sound_every": settings.sound_every_seconds,
+             "disconnected": [r["name"] for r in room_views if r["disconnected"]]}
+    return {"rooms": room_views, "alert": alert, "escalate_after": settings.escalate_after_seconds,
+            "disconnected": alert["disconnected"], "open_calls": [c for c in call_views if c["state"] in helpcalls.OPEN_STATES],
             "recent_calls": [c for c in call_views if c["state"] not in helpcalls.OPEN_STATES],
             "updated_at": clock(now)}
+
+
+def late_note(pressed: float | None, reached: float | None) -> str | None:
+    """"pressed 51 s before it reached the hub": the call was delayed (an outage), so the wait is longer
+    than the hub's own clock would say."""
+    if pressed is None or reached is None or reached - pressed < LATE_SECONDS:
+        return None
+    late = int(reached - pressed)
+    span = f"{late} s" if late < 120 else f"{late // 60} min {late % 60} s" if late < 3600 else f"{late // 3600} h {late % 3600 // 60} min"
+    return f"pressed {span} before it reached the hub"
 
 
 def ago(now: float, ts: float | None) -> str:

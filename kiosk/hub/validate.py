@@ -44,6 +44,7 @@ class Checked:
     uuid: str | None
     record: EventRecord | None
     reason: str | None = None
+    age: float | None = None   # seconds since the press on the kiosk's steady clock, as this upload was sent
 
 
 @dataclass(frozen=True)
@@ -161,9 +162,21 @@ def check_event(index: int, event: Mapping[str, Any], device_id: str) -> Checked
     sent_uuid = event.get("uuid") if isinstance(event.get("uuid"), str) else None
     try:
         record = _record(event, device_id)
+        age = _age(event.get("age"))
     except ValueError as exc:
         return Checked(index, sent_uuid, None, f"events[{index}].{exc}")
-    return Checked(index, sent_uuid, record)
+    return Checked(index, sent_uuid, record, age=age)
+
+
+def _age(value: Any) -> float | None:
+    """A help event's age: how long ago the press was on the kiosk's steady clock when it sent this upload.
+    Not part of the stored event (it grows with every resend); the hub counts back from its own clock."""
+    if value is None:
+        return None
+    if not _is_number(value) or not math.isfinite(value) or not 0 <= value < MAX_EPOCH:
+        raise ValueError(f"age must be the seconds since the press on the kiosk's steady clock, a number from 0 "
+                         f"to {MAX_EPOCH}, got {_show(value)}")
+    return float(value)
 
 
 def _record(e: Mapping[str, Any], device_id: str) -> EventRecord:

@@ -46,20 +46,24 @@ def cmd_now(args: argparse.Namespace) -> int:
             return 0
         client = HubClient(config.hub.url, config.hub.token, now=clock.now, ca_file=config.hub.ca_file)
         try:
-            return _send_everything(journal, client, clock.now)
+            return _send_everything(journal, client, clock.now, clock)
         finally:
             client.close()
 
 
-def _send_everything(journal, client, now) -> int:
-    """Help events first, then everything else, each until nothing more can be sent."""
+def _send_everything(journal, client, now, clock=None) -> int:
+    """Help events first (with their age on the steady clock, which this boot's processes share), then
+    everything else, each until nothing more can be sent."""
     from kiosk.session import facts as F
     from kiosk.sync.client import HubError
+    from kiosk.sync.helpsend import with_age
     from kiosk.sync.status import keep
     from kiosk.sync.upload import Progress, Uploader
 
     total = Progress()
-    senders = (Uploader(journal, client, now, batch_size=50, kinds=F.HELP_KINDS), Uploader(journal, client, now))
+    stamp = (lambda item: with_age(item, clock)) if clock is not None else None
+    senders = (Uploader(journal, client, now, batch_size=50, kinds=F.HELP_KINDS, stamp=stamp),
+               Uploader(journal, client, now))
     try:
         for sender in senders:
             sender.begin()

@@ -13,18 +13,32 @@ second from a room with an unanswered call is not one.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from typing import Callable
 
+from kiosk.clock import Clock
 from kiosk.room import Room
 from kiosk.session import facts as F
-from kiosk.sync.client import HubClient, HubError, TokenRefused
+from kiosk.store.outbox import Outgoing
+from kiosk.sync.client import HubClient, HubError, TokenRefused, encode_event
 from kiosk.sync.upload import Progress, Uploader
 
 log = logging.getLogger(__name__)
 
 Wait = Callable[[threading.Event, float], bool]
+
+
+def with_age(item: Outgoing, clock: Clock) -> str:
+    """The event's wire text with its `age`: seconds since it was journalled (for help.raised, the press),
+    on this boot's steady clock, as of this send. The hub counts back from its own clock, so the staff page
+    shows the true waiting time even when this kiosk's wall clock is wrong and however late the call
+    arrives. An event from an earlier boot has no age: monotonic time does not carry across a restart."""
+    wire = json.loads(item.text)
+    if wire.get("boot_id") == clock.boot_id and isinstance(wire.get("mono"), (int, float)):
+        wire["age"] = round(max(0.0, clock.monotonic() - wire["mono"]), 3)
+    return encode_event(wire)
 
 
 def event_wait(event: threading.Event, timeout: float) -> bool:
@@ -79,7 +93,9 @@ class HelpSender:
         return min(self.retry_max, self.retry_first * 2 ** max(0, self.failures_in_row - 1))
 
     def _run(self) -> None:
-        uploader = Uploader(self.journal, self._client_factory(), self.now, batch_size=50, kinds=F.HELP_KINDS)
+        clock = self.room.clock
+        uploader = Uploader(self.journal, self._client_factory(), self.now, batch_size=50, kinds=F.HELP_KINDS,
+                            stamp=lambda item: with_age(item, clock))
         try:
             while not self._stop.is_set():
                 if not self._due.is_set():

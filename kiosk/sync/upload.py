@@ -92,7 +92,10 @@ class Uploader:
 
     def __init__(self, journal: Journal, client: HubClient, now: Callable[[], float], *,
                  batch_size: int = 500, max_bytes: int = MAX_BYTES, mark_timeout: float = 30.0,
-                 kinds: Iterable[str] | None = None, exclude: Iterable[str] | None = None) -> None:
+                 kinds: Iterable[str] | None = None, exclude: Iterable[str] | None = None,
+                 stamp: Callable[[Outgoing], str] | None = None) -> None:
+        """stamp: the text to send for a waiting event, made at each send (the help sender adds the call's
+        age on the steady clock); None sends the stored text."""
         if not 1 <= batch_size <= MAX_EVENTS:
             raise ValueError(f"batch_size must be between 1 and {MAX_EVENTS}, got {batch_size}")
         self.journal = journal
@@ -103,6 +106,7 @@ class Uploader:
         self.mark_timeout = mark_timeout
         self.kinds = frozenset(kinds) if kinds is not None else None
         self.exclude = frozenset(exclude) if exclude is not None else None
+        self.stamp = stamp
         self.cursor = 0
         self.waiting_estimate = 0
         self.suspects: dict[str, Suspect] = {}
@@ -221,7 +225,8 @@ class Uploader:
         """One POST; a batch refused as a whole (400, 413) is split here until the bad events are found."""
         uuids = [i.uuid for i in items]
         try:
-            answer = self.client.upload(self.journal.device_id, waiting, [i.text for i in items], uuids)
+            texts = [self.stamp(i) for i in items] if self.stamp else [i.text for i in items]
+            answer = self.client.upload(self.journal.device_id, waiting, texts, uuids)
         except BatchRefused as exc:
             self._answered()
             self._observe(items, True)

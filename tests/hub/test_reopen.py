@@ -100,6 +100,45 @@ def test_a_version_2_database_counts_the_presses_again_it_already_holds(tmp_path
     hub.close()
     hub = open_hub_database(tmp_path, database)
     with hub.db.connection_context():
-        assert hub.setting("schema_version") == "3"
+        assert hub.setting("schema_version") == str(SCHEMA_VERSION)
         assert hub.models.HelpCall.get(hub.models.HelpCall.call_id == "c1").pressed_again == 4
     hub.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_a_version_3_database_gains_the_alert_outbox_and_the_call_times(tmp_path, backend, request):
+    """4: hub_alert (the staff-alert outbox) and hub_help_call.reached_at/escalated_at. Calls already held
+    reach the hub at their press (none shows as late), none is escalated; reopening creates nothing."""
+    from kiosk.hub.rooms import add_room
+
+    database = None
+    if backend == "postgresql":
+        from tests.hub.hubproc import fresh_postgres_database
+        from tests.needs import need_postgres
+
+        ctx = fresh_postgres_database(need_postgres(), "alerts")
+        database = ctx.__enter__()
+        request.addfinalizer(lambda: ctx.__exit__(None, None, None))
+    hub = open_hub_database(tmp_path, database)
+    with hub.db.connection_context():
+        add_room(hub, "Room 3")
+        room = hub.models.Room.get()
+        hub.models.HelpCall.insert(room=room, call_id="c1", state="raised", rank=0, raised_at=1000.0,
+                                   changed_at=1.0).execute()
+        hub.db.drop_tables([hub.models.Alert])
+        hub.db.execute_sql("ALTER TABLE hub_help_call DROP COLUMN reached_at")
+        hub.db.execute_sql("ALTER TABLE hub_help_call DROP COLUMN escalated_at")
+        hub.models.Setting.update(value="3").where(hub.models.Setting.key == "schema_version").execute()
+    hub.close()
+    hub = open_hub_database(tmp_path, database)
+    with hub.db.connection_context():
+        assert hub.setting("schema_version") == "4" == str(SCHEMA_VERSION)
+        assert hub.db.table_exists("hub_alert")
+        call = hub.models.HelpCall.get(hub.models.HelpCall.call_id == "c1")
+        assert (call.reached_at, call.escalated_at) == (1000.0, None)
+    hub.close()
+    caplog = request.getfixturevalue("caplog")
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG, logger="peewee"):
+        open_hub_database(tmp_path, database).close()
+    assert "CREATE" not in " ".join(statements(caplog)).upper()

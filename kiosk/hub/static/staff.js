@@ -63,6 +63,7 @@
           restore(state);
         }
         document.title = (data.open_calls ? "Help called · " : "") + baseTitle;
+        document.dispatchEvent(new CustomEvent("board-updated", {detail: data}));
       })
       .catch(function () { failures += 1; if (failures > 2) { setLive(false); } })
       .then(function () { busy = false; });
