@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
-from kiosk.room import Health
+from kiosk.roomview import Health
 from kiosk.session.record import EventRecord
 from kiosk.store import outbox
 from kiosk.store.journal import Journal

@@ -23,7 +23,7 @@ from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ColorProperty, ListProperty, NumericProperty, StringProperty
 
 from kiosk.config import PROFILES
-from kiosk.room import RoomView
+from kiosk.roomview import RoomView
 from kiosk.session import facts as F
 from kiosk.session.facts import Fact
 from kiosk.session.plan import Phase

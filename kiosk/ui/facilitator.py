@@ -13,7 +13,7 @@ from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.label import Label
 from kivy.uix.modalview import ModalView
 
-from kiosk.room import RoomView
+from kiosk.roomview import RoomView
 from kiosk.session.plan import Phase
 from kiosk.ui.holdring import HoldBehavior
 from kiosk.ui.status import button_line, help_line, session_line, sync_line

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 from datetime import datetime, tzinfo
 
-from kiosk.room import RoomView
+from kiosk.roomview import RoomView
 from kiosk.session.glyph import Glyph
 from kiosk.session.plan import Phase
 from kiosk.sync.status import summary

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import timezone
 
-from kiosk.room import Health
+from kiosk.roomview import Health
 from kiosk.sync.status import summary
 
 
