@@ -5,7 +5,7 @@ VENV := .venv
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: run test hub bench screenshots constraints clean
+.PHONY: run test hub bench screenshots constraints mutate clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "room kiosk needs Python 3.11 or newer: install python3 (3.11+) and python3-venv"; exit 1; }
@@ -34,5 +34,11 @@ screenshots: $(STAMP)
 constraints: $(STAMP)
 	$(VENV)/bin/python deploy/pin_versions.py
 
+# mutation testing ([tool.mutmut] in pyproject.toml): which rules no test guards; `mutmut results` lists them
+mutate: $(STAMP)
+	$(VENV)/bin/python -m pip install --quiet "mutmut>=3.3,<4"
+	SDL_VIDEODRIVER=offscreen SDL_AUDIODRIVER=dummy $(VENV)/bin/mutmut run $(MUTATE_ARGS)
+	$(VENV)/bin/mutmut results
+
 clean:
-	rm -rf $(VENV) data hub-data screenshots .pytest_cache
+	rm -rf $(VENV) data hub-data screenshots .pytest_cache mutants
