@@ -157,7 +157,7 @@ class Room:
     def _check_commit(self, done: Future) -> None:
         """Runs in the journal writer thread; a failed write is shown, never swallowed."""
         if done.exception() is not None and self._journal_failed(done.exception()):
-            self._tell([Fact("health.changed", {"journal_ok": False})])
+            self._tell([Fact(F.HEALTH_CHANGED, {"journal_ok": False})])
 
     def _journal_failed(self, exc: BaseException) -> bool:
         """Marks the journal as failing; True the first time."""
@@ -230,7 +230,7 @@ class Room:
         with self._lock:
             newly_failed = done.exception() is not None and self._journal_failed(done.exception())
             self._committing.discard(fact.data["call_id"])
-        self._tell([Fact("health.changed", {"journal_ok": False}), fact] if newly_failed else [fact])
+        self._tell([Fact(F.HEALTH_CHANGED, {"journal_ok": False}), fact] if newly_failed else [fact])
 
     def _shown_call(self) -> HelpCall | None:
         call = self.help.open_call()
@@ -262,7 +262,7 @@ class Room:
             self.pin_guard, verdict = try_pin(self.pin_guard, entered, self.config.pin, self.clock.monotonic())
             tries = self.pin_guard.tries
         if verdict in (PinVerdict.WRONG, PinVerdict.REST):
-            self.note("settings.pin_refused", {"tries": tries or MAX_PIN_TRIES, "resting": verdict is PinVerdict.REST})
+            self.note(F.PIN_REFUSED, {"tries": tries or MAX_PIN_TRIES, "resting": verdict is PinVerdict.REST})
         return verdict
 
     def pin_rest_left(self) -> float:
@@ -288,7 +288,7 @@ class Room:
         with self._lock:
             for key, value in changes.items():
                 setattr(self.health, key, value)
-        self._tell([Fact("health.changed", dict(changes))])
+        self._tell([Fact(F.HEALTH_CHANGED, dict(changes))])
 
     def alive(self) -> None:
         """Heartbeat, so a restart knows roughly when the kiosk went down."""

@@ -13,6 +13,8 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+from kiosk.session import facts as F
+
 
 BESIDE_META = "downloads.beside_kiosk"  # what a terminal's page served while the kiosk itself was running
 BESIDE_KEPT = 200
@@ -34,7 +36,7 @@ def journal_note(journal):
               "facilitator layer journals it as events", file=sys.stderr, flush=True)
 
     def note(kind: str, payload: dict):
-        if kind == "download.served":
+        if kind == F.DOWNLOAD_SERVED:
             print(f"served {payload['file']} ({payload['bytes']} bytes{'' if payload['complete'] else ', stopped'})"
                   f" to {payload['to']}", flush=True)
         if not beside:

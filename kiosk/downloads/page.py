@@ -23,11 +23,12 @@ from kiosk.downloads import codes
 from kiosk.downloads.catalogue import known_session, list_sessions
 from kiosk.downloads.delivery import FORMATS, Nothing, NotOffered, parse_choice, prepare
 from kiosk.downloads.opening import Change, Opening, Visitor
+from kiosk.session import facts as F
 
 log = logging.getLogger(__name__)
 
 COOKIE = "kiosk_download"
-SERVED = "download.served"
+SERVED = F.DOWNLOAD_SERVED
 Note = Callable[[str, dict[str, Any]], Any]
 
 SEALED_TEXT = "Bundles are sealed to the hub: only the hub can open them. The CSV files are plain text."
@@ -222,7 +223,7 @@ def create_page(config: Config, clock: Clock, opening: Opening, note: Note,
             return with_cookie(redirect("/", 303), fresh)
         if verdict.outcome == codes.RESTING and verdict.rest_until != noted_rest[0]:
             noted_rest[0] = verdict.rest_until
-            note("download.rested", {"at": clock.now(), "to": peer(), "tries": opening.gate.wrong_tries})
+            note(F.DOWNLOAD_RESTED, {"at": clock.now(), "to": peer(), "tries": opening.gate.wrong_tries})
         if verdict.outcome == codes.RESTING:
             return code_page(visitor, _rest_text(opening, clock, zone), 429, resting=True)
         message = {codes.WRONG: f"That is not the code. {verdict.tries_left} "

@@ -24,10 +24,11 @@ from kiosk.downloads.hotspot import Hotspot, HotspotOn
 from kiosk.downloads.delivery import clear_stale_staging, staging_folder
 from kiosk.downloads.opening import Opening
 from kiosk.downloads.page import Note, create_page
+from kiosk.session import facts as F
 
 log = logging.getLogger(__name__)
 
-OPENED, CLOSED = "downloads.opened", "downloads.closed"
+OPENED, CLOSED = F.DOWNLOADS_OPENED, F.DOWNLOADS_CLOSED
 HOTSPOT_OPENED, HOTSPOT_CLOSED = "hotspot.opened", "hotspot.closed"
 WATCH_SECONDS = 1.0
 THREADS = 2  # one download and the page beside it; more would only compete with the screen

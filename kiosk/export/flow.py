@@ -19,17 +19,18 @@ from pathlib import Path
 from typing import Any, Callable
 
 from kiosk.clock import Clock, local_zone
-from kiosk.session.record import iso_utc
 from kiosk.config import Config
 from kiosk.export import safewrite as W
 from kiosk.export.bundle import DATA_FILES, MANIFEST, Manifest, write_bundle
 from kiosk.export.names import export_name, free_name
 from kiosk.export.sealing import LABEL_SUFFIX, SEALED_SUFFIX, seal, sealed_size, tar_folder
+from kiosk.session import facts as F
+from kiosk.session.record import iso_utc
 from kiosk.store.reader import JournalMissing, read_journal
 
 log = logging.getLogger(__name__)
 
-EXPORT_DONE, EXPORT_FAILED = "export.done", "export.failed"
+EXPORT_DONE, EXPORT_FAILED = F.EXPORT_DONE, F.EXPORT_FAILED
 LAST_EXPORT_META = "export.last"  # `kiosk export` beside a running kiosk notes its outcome here (kiosk.export.cli)
 STICK_FOLDER = "room-kiosk-logs"
 STAGING = "export-staging"

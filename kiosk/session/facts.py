@@ -26,6 +26,18 @@ BUTTON_HELLO = "button.hello"
 BUTTON_FAULT = "button.fault"
 BUTTON_TEST = "button.test"
 
+SETTINGS_CHANGED = "settings.changed"
+PIN_REFUSED = "settings.pin_refused"
+
+EXPORT_DONE = "export.done"
+EXPORT_FAILED = "export.failed"
+DOWNLOADS_OPENED = "downloads.opened"
+DOWNLOADS_CLOSED = "downloads.closed"
+DOWNLOAD_SERVED = "download.served"
+DOWNLOAD_RESTED = "download.rested"
+
+HEALTH_CHANGED = "health.changed"  # told to the Room's listeners, never journalled
+
 SESSION_KINDS = frozenset({SESSION_STARTED, PHASE_CHANGED, SESSION_EXTENDED, CUE_FIRED,
                            SESSION_ENDED, SESSION_INTERRUPTED, CLOCK_STEPPED})
 HELP_KINDS = frozenset({HELP_RAISED, HELP_DELIVERED, HELP_ACKNOWLEDGED, HELP_RESOLVED,
