@@ -46,8 +46,13 @@ def apply_hub_calls(room: Room, calls: list[HubCall]) -> int:
 
 class HelpWatch:
     def __init__(self, room: Room, client_factory: Callable[[], HubClient], *, wait: float = 1.0,
-                 idle_check: float = 30.0, error_pause: float = 1.0, min_interval: float = 0.2) -> None:
+                 idle_check: float = 30.0, error_pause: float = 1.0, min_interval: float = 0.2,
+                 monotonic: Callable[[], float] = time.monotonic,
+                 pause: Callable[[threading.Event, float], bool] = threading.Event.wait) -> None:
+        """wait: how long the hub may hold each long poll; monotonic and pause are the seams tests drive."""
         self.room = room
+        self._monotonic = monotonic
+        self._pause = pause
         self._client_factory = client_factory
         self.wait = wait
         self.idle_check = idle_check
@@ -79,20 +84,20 @@ class HelpWatch:
         try:
             while not self._stop.is_set():
                 if self.room.view().help_call is None:
-                    self._wake.wait(self.idle_check)
+                    self._pause(self._wake, self.idle_check)
                     self._wake.clear()
                     continue
-                started = time.monotonic()
+                started = self._monotonic()
                 try:
                     apply_hub_calls(self.room, client.help_calls(wait=self.wait))
                 except HubError as exc:
                     log.debug("help check failed: %s", exc)
-                    self._stop.wait(self.error_pause)
+                    self._pause(self._stop, self.error_pause)
                     continue
                 except Exception:  # thread boundary: keep watching
                     log.exception("help check against %s failed", client.url)
-                    self._stop.wait(self.error_pause)
+                    self._pause(self._stop, self.error_pause)
                     continue
-                self._stop.wait(max(0.0, self.min_interval - (time.monotonic() - started)))
+                self._pause(self._stop, max(0.0, self.min_interval - (self._monotonic() - started)))
         finally:
             client.close()

@@ -68,7 +68,7 @@ class SyncWorker:
                                       retry_first=help_retry_first, retry_max=help_retry_max,
                                       token_retry_seconds=self.token_retry_seconds,
                                       idle_check=max(1.0, self.sync_seconds))
-        self.help_watch = HelpWatch(room, self._client, wait=help_wait)
+        self.help_watch = HelpWatch(room, self._client, wait=help_wait)  # real waits: its long poll paces it
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._new_events = threading.Event()

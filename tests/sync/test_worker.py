@@ -236,3 +236,35 @@ def test_a_lone_event_the_link_made_look_bad_is_tried_again_soon_not_at_the_next
     running(worker_for(room, backoff_base=0.5, backoff_cap=60.0, monotonic=fake.monotonic, wait=fake.wait))
     wait_until(lambda: drained(room), what="the lone event delivered once the hub stops failing")
     assert all(t < 1000.0 for t in fake.asked("sync-upload")[:2]), fake.asked("sync-upload")
+
+
+def test_the_help_watch_waits_only_through_its_seams(make_room):
+    """An unreachable hub: the watch pauses error_pause between tries, through its pause seam, never sleeping."""
+    import threading
+
+    from kiosk.sync.client import HubClient
+    from kiosk.sync.helpwatch import HelpWatch
+
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))  # bound, not listening: refused at once
+    url = f"http://127.0.0.1:{holder.getsockname()[1]}"
+    room = make_room(url, "t")
+    room.raise_help("button")
+    pauses: list[float] = []
+
+    def pause(event: threading.Event, seconds: float) -> bool:
+        pauses.append(seconds)
+        if len(pauses) >= 3:
+            watch._stop.set()
+        return event.is_set()
+
+    watch = HelpWatch(room, lambda: HubClient(url, "t", timeout=(1.0, 1.0)), error_pause=7.0, pause=pause,
+                      monotonic=lambda: 0.0)
+    watch.start()
+    try:
+        watch._thread.join(10)
+        assert not watch._thread.is_alive()
+    finally:
+        watch.stop()
+        holder.close()
+    assert pauses == [7.0, 7.0, 7.0]
