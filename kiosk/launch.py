@@ -131,8 +131,6 @@ def run_kiosk(config: Config, simulate_button: bool = False) -> int:
     if refusal:
         print(refusal, file=sys.stderr)
         return 2
-    for warning in config.warnings():  # the same as check-config: a technician reading the log sees them
-        log.warning("%s", warning)
     prepare_kivy(kivy_home(config))
     windowed = not config.display.fullscreen
     stopping = threading.Event()
@@ -146,6 +144,8 @@ def run_kiosk(config: Config, simulate_button: bool = False) -> int:
     from kiosk.station import Station
 
     station = Station(config, simulate_button=simulate_button)  # refuses a data folder another kiosk owns
+    for warning in config.warnings():  # the same as check-config: a technician reading the log sees them
+        log.warning("%s", warning)
     previous = signal.signal(signal.SIGTERM, on_sigterm)
     try:
         station.start()
