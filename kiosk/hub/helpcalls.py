@@ -13,10 +13,14 @@ from typing import Any
 
 from kiosk.hub.database import HubDatabase
 from kiosk.session import facts as F
-from kiosk.session.help import presses_of
+from kiosk.session.help import RANK as HELP_RANK
+from kiosk.session.help import HelpState, presses_of
 
-RAISED, ACKNOWLEDGED, RESOLVED, CANCELLED = "raised", "acknowledged", "resolved", "cancelled"
-RANK = {RAISED: 0, ACKNOWLEDGED: 2, RESOLVED: 3, CANCELLED: 3}
+# The kiosk's help-call states and ranks (kiosk/session/help.py), as plain text for the database; the hub
+# has no "delivered": it is the one that delivers.
+RAISED, ACKNOWLEDGED, RESOLVED, CANCELLED = (str(s) for s in (HelpState.RAISED, HelpState.ACKNOWLEDGED,
+                                                               HelpState.RESOLVED, HelpState.CANCELLED))
+RANK = {state: HELP_RANK[HelpState(state)] for state in (RAISED, ACKNOWLEDGED, RESOLVED, CANCELLED)}
 OPEN_STATES = (RAISED, ACKNOWLEDGED)
 _KIND_STATE = {F.HELP_RAISED: RAISED, F.HELP_ACKNOWLEDGED: ACKNOWLEDGED, F.HELP_RESOLVED: RESOLVED,
                F.HELP_CANCELLED: CANCELLED}

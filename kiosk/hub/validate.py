@@ -15,10 +15,9 @@ from datetime import datetime, timedelta
 from typing import Any, Mapping
 
 from kiosk.session import facts as F
-from kiosk.session.record import EventRecord
+from kiosk.session.record import MAX_BYTES, MAX_EVENTS, EventRecord
 
-MAX_EVENTS = 1000
-MAX_BODY_BYTES = 4 * 1024 * 1024
+MAX_BODY_BYTES = MAX_BYTES
 MAX_TEXT = 64
 MAX_EPOCH = 2**32
 MAX_INT = 2**31  # integer columns are 32-bit on PostgreSQL

@@ -31,7 +31,7 @@ class HelpState(StrEnum):
         return self in (HelpState.RAISED, HelpState.DELIVERED, HelpState.ACKNOWLEDGED)
 
 
-_RANK = {HelpState.RAISED: 0, HelpState.DELIVERED: 1, HelpState.ACKNOWLEDGED: 2,
+RANK = {HelpState.RAISED: 0, HelpState.DELIVERED: 1, HelpState.ACKNOWLEDGED: 2,
          HelpState.RESOLVED: 3, HelpState.CANCELLED: 3}
 _KIND_STATE = {F.HELP_DELIVERED: HelpState.DELIVERED, F.HELP_ACKNOWLEDGED: HelpState.ACKNOWLEDGED,
                F.HELP_RESOLVED: HelpState.RESOLVED, F.HELP_CANCELLED: HelpState.CANCELLED}
@@ -68,7 +68,7 @@ class HelpCalls:
         call = self.calls.get(call_id)
         if target is None or call is None or not call.state.open:
             return None
-        if _RANK[target] <= _RANK[call.state] and target is not HelpState.CANCELLED:
+        if RANK[target] <= RANK[call.state] and target is not HelpState.CANCELLED:
             return None
         call.state = target
         call.times[target] = d["at"]

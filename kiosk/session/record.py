@@ -21,6 +21,9 @@ def parse_iso_utc(text: str) -> float:
     return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
+MAX_EVENTS = 1000               # events in one upload
+MAX_BYTES = 4 * 1024 * 1024     # one upload's body; the hub refuses more with 413
+
 WIRE_FIELDS = ("uuid", "seq", "device_id", "wall", "mono", "boot_id", "clock_trusted",
                "session_id", "kind", "payload")
 

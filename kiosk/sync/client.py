@@ -28,8 +28,6 @@ log = logging.getLogger(__name__)
 EVENTS_PATH = "/api/v1/events"
 HEARTBEAT_PATH = "/api/v1/heartbeat"
 HELP_PATH = "/api/v1/help"
-MAX_EVENTS = 1000
-MAX_BYTES = 4 * 1024 * 1024
 
 CONFIRMING = frozenset({"stored", "duplicate"})
 REJECTED = "rejected"

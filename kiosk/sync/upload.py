@@ -33,10 +33,11 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Sequence
 
+from kiosk.session.record import MAX_BYTES, MAX_EVENTS
 from kiosk.store import outbox
 from kiosk.store.journal import Journal
 from kiosk.store.outbox import Outgoing, waiting_after
-from kiosk.sync.client import MAX_BYTES, MAX_EVENTS, BatchRefused, HubClient, HubFailed, HubUnreachable
+from kiosk.sync.client import BatchRefused, HubClient, HubFailed, HubUnreachable
 
 log = logging.getLogger(__name__)
 
