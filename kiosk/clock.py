@@ -122,6 +122,12 @@ def probe_wall_clock_synchronised() -> bool:
 _TIME_ERROR = 5  # adjtimex: the clock is not synchronised
 
 
+def kernel_clock_synchronized() -> bool | None:
+    """What the kernel says (adjtimex with no changes; works without root); None when it cannot tell."""
+    state = _kernel_clock_state()
+    return None if state is None else state != _TIME_ERROR
+
+
 def _kernel_clock_state() -> int | None:
     try:
         libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)

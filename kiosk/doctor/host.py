@@ -7,32 +7,18 @@ from files (free space, the kernel's clock state) is a function a test replaces.
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+from kiosk.clock import kernel_clock_synchronized
 from kiosk.doctor.mounts import Mount, read_mounts, real_path
-
-TIME_ERROR = 5  # adjtimex(2): the kernel's clock is not synchronised
 
 
 def free_bytes(path: Path) -> int:
     return shutil.disk_usage(path).free
-
-
-def kernel_clock_synchronized() -> bool | None:
-    """adjtimex(2) with no changes: TIME_ERROR means not synchronised (works without root)."""
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        timex = ctypes.create_string_buffer(512)  # struct timex, zeroed: modes = 0 reads only
-        state = libc.adjtimex(timex)
-    except (OSError, AttributeError):
-        return None
-    return None if state < 0 else state != TIME_ERROR
 
 
 def systemd_unit_state(unit: str) -> dict[str, str] | None:
