@@ -29,7 +29,7 @@ METHOD_MAP = [
 OPTIONS = {"kiosk/hub/templates/**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "true"}}
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "gettext": None}
 _KV_CALL = re.compile(r"""\b_\(\s*('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")\s*\)""")
-_PLACEHOLDER = re.compile(r"\{(\w*)\}")
+_PLACEHOLDER = re.compile(r"\{(\w*)\}|%\((\w+)\)[sd]")  # the kiosk's str.format, the hub's Jinja
 
 
 def extract_kv(fileobj: IO[bytes], keywords, comment_tags, options) -> Iterator[tuple[int, str, str, list[str]]]:
@@ -82,7 +82,7 @@ def update() -> None:
 
 
 def placeholders(text: str) -> set[str]:
-    return set(_PLACEHOLDER.findall(text))
+    return {a or b for a, b in _PLACEHOLDER.findall(text)}
 
 
 def problems(language: str, template=None) -> list[str]:
@@ -111,7 +111,7 @@ def problems(language: str, template=None) -> list[str]:
             continue
         wanted = placeholders(ids[-1]) | placeholders(ids[0])
         for s in strings:
-            if not placeholders(s) <= wanted or not placeholders(s) >= placeholders(ids[0]) - {"n"}:
+            if not placeholders(s) <= wanted or not placeholders(s) >= placeholders(ids[0]) - {"n", "num"}:
                 out.append(f"{language}: {key!r} is translated with placeholders {sorted(placeholders(s))}, "
                            f"the source has {sorted(wanted)}")
     return out

@@ -11,7 +11,7 @@ from datetime import tzinfo
 from kiosk import language
 from kiosk.language import N_, _, ngettext
 
-from kiosk.roomview import RoomView
+from kiosk.roomview import Health, RoomView
 from kiosk.session.glyph import Glyph
 from kiosk.session.plan import Phase
 from kiosk.sync.status import summary
@@ -80,6 +80,8 @@ def help_line(view: RoomView) -> str:
 def button_line(view: RoomView) -> str:
     h = view.health
     if not h.button_configured:
+        if h.button_detail == Health.button_detail:
+            return _("Help button: no button configured.")
         return _("Help button: {detail}.").format(detail=h.button_detail)
     if h.button_ok:
         return _("Help button: ok · {detail}.").format(detail=h.button_detail)
