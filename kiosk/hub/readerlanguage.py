@@ -7,7 +7,7 @@ readers at once, so each request carries its own translation in `g` and Jinja's 
 
 from __future__ import annotations
 
-from flask import Flask, g, request
+from flask import Flask, g, has_request_context, request
 
 from kiosk.language import LANGUAGE_NAMES, LANGUAGES, SOURCE, translation
 
@@ -26,7 +26,8 @@ def reader_language() -> str:
 
 
 def gettext(message: str) -> str:
-    """For Jinja's newstyle gettext, which fills in %(name)s and escapes the values itself."""
+    """For Jinja's newstyle gettext (it fills in %(name)s and escapes the values itself) and the page's
+    Python; outside a request (the alert outbox's thread) it is English."""
     return _translation().gettext(message)
 
 
@@ -35,7 +36,7 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 
 
 def _translation():
-    return translation(getattr(g, "language", SOURCE))
+    return translation(getattr(g, "language", SOURCE) if has_request_context() else SOURCE)
 
 
 def install(app: Flask) -> None:

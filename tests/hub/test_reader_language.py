@@ -40,6 +40,10 @@ def test_the_board_in_german_with_plurals(make_kiosk, staff, clock):
     room.statuses([room.event("help.raised", {"at": clock(), "call_id": "c1"})])
     html = staff.get("/board.json", headers={"Accept-Language": "de"}).get_json()["html"]
     assert "1 offener Hilferuf" in html and "noch niemand unterwegs" in html and "Bin unterwegs" in html
+    assert "gerade eben" in html and "Noch keine Nachricht" in html
+    clock.value += 125
+    html = staff.get("/board.json", headers={"Accept-Language": "de"}).get_json()["html"]
+    assert "vor 2 min" in html
     room.statuses([room.event("help.raised", {"at": clock(), "call_id": "c2"})])
     html = staff.get("/board.json", headers={"Accept-Language": "de"}).get_json()["html"]
     assert "2 offene Hilferufe" in html
