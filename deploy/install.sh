@@ -35,9 +35,9 @@ POLKIT_RULE="/etc/polkit-1/rules.d/50-room-kiosk-hotspot.rules"
 DEFAULT_PIN="2468"
 DEFAULT_ROOM="Therapy room"
 GROUPS_WANTED="video render input dialout audio"
-# What the Kivy wheel's SDL2 loads at run time (KMSDRM: gbm, drm, EGL, GLES; sound: ALSA), and avahi.
+# What the Kivy wheel's SDL2 loads at run time (KMSDRM: gbm, drm, EGL, GLES; sound: ALSA), avahi, and fonts for the scripts a room may type (kiosk/ui/fonts.py).
 # a|b: either will do (Debian 13 renamed some libraries with a t64 suffix).
-PACKAGES="python3 python3-venv libgbm1 libdrm2 libegl1 libgles2 libgl1-mesa-dri libmtdev1 libasound2|libasound2t64 avahi-daemon"
+PACKAGES="python3 python3-venv libgbm1 libdrm2 libegl1 libgles2 libgl1-mesa-dri libmtdev1 libasound2|libasound2t64 avahi-daemon fonts-noto-core fonts-dejavu-core"
 X11_PACKAGES="xserver-xorg-core xserver-xorg-input-libinput xserver-xorg-video-fbdev xinit"
 
 usage() {

@@ -86,6 +86,7 @@ DEFAULT_PLAN = Plan(name="Session")
 @dataclass(frozen=True)
 class Config:
     room: str = "Therapy room"
+    language: str = "en"  # what the kiosk's screens say: one of kiosk.language.LANGUAGES
     timezone: str | None = None
     pin: str = DEFAULT_PIN
     plans: tuple[Plan, ...] = (DEFAULT_PLAN,)
@@ -168,7 +169,7 @@ def render(config: Config) -> str:
         return f"# {key} is not set" if value is None else f"{key} = {_toml(value)}"
 
     lines = [f"# effective configuration (from {config.source or 'built-in defaults'})",
-             line("room", config.room), line("timezone", config.timezone), line("pin", config.pin), ""]
+             line("room", config.room), line("language", config.language), line("timezone", config.timezone), line("pin", config.pin), ""]
     for name in ("display", "button", "hub", "paths", "export", "downloads"):
         section = getattr(config, name)
         lines.append(f"[{name}]")

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from kiosk.config import (BUTTON_MODES, CHIME_FLOOR, MODEM_LINES, PRESS_PATTERNS, PROFILES, ButtonConfig, Config,
                           ConfigError, DisplayConfig, DownloadsConfig, ExportConfig, HubConfig, PathsConfig,
                           SYSTEM_CONFIG)
+from kiosk.language import LANGUAGE_NAMES, LANGUAGES
 from kiosk.session.plan import DEFAULT_CUE_LEADS, DEFAULT_PROMPTS, Phase, Plan
 
 
@@ -126,15 +127,17 @@ class _Reader:
     # --- sections ---
 
     def config(self, data: Mapping[str, Any], source: Path | None) -> Config:
-        top = ["room", "timezone", "pin", "plans", "display", "button", "hub", "paths", "export", "downloads"]
+        top = ["room", "language", "timezone", "pin", "plans", "display", "button", "hub", "paths", "export", "downloads"]
         self.unknown("", data, top)
         d = Config()
         room = self.value("", data, "room", d.room, _text(1, 60), "text of 1 to 60 characters")
+        language = self.value("", data, "language", d.language, _choice(LANGUAGES),
+                              "one of " + ", ".join(f'"{code}" ({LANGUAGE_NAMES[code]})' for code in LANGUAGES))
         zone = self.value("", data, "timezone", d.timezone, _zone, 'a time zone name such as "Europe/London"')
         pin = self.value("", data, "pin", d.pin, _pin, 'a PIN of 4 to 8 digits in quotes, such as "4826"')
         plans = self.plans(data.get("plans")) if "plans" in data else d.plans
         return Config(
-            room=room, timezone=zone, pin=pin, plans=plans,
+            room=room, language=language, timezone=zone, pin=pin, plans=plans,
             display=self.section(data, "display", DisplayConfig, {
                 "profile": (_choice(PROFILES), "one of " + ", ".join(PROFILES)),
                 "show_minutes": (_bool, "true or false"),

@@ -15,6 +15,7 @@ from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
 
 from kiosk.clock import local_zone
+from kiosk.hub import readerlanguage
 from kiosk.hub.auth import SESSION_IDLE_SECONDS, LoginThrottle
 from kiosk.hub.database import UNAVAILABLE, HubDatabase, redact
 from kiosk.hub.validate import MAX_BODY_BYTES
@@ -71,6 +72,7 @@ def create_app(hub: HubDatabase, *, now: Callable[[], float] = time.time, timezo
         PERMANENT_SESSION_LIFETIME=timedelta(seconds=SESSION_IDLE_SECONDS),
     )
     app.json.sort_keys = False
+    readerlanguage.install(app)
     app.register_blueprint(api)
     app.register_blueprint(imports_page)  # before staff: its upload limit must be set before the CSRF check reads the form
     app.register_blueprint(staff)

@@ -12,6 +12,8 @@ from flask import (Blueprint, abort, current_app, g, jsonify, redirect, render_t
 from kiosk.hub import helpcalls, rooms
 from kiosk.hub.auth import check_csrf, csrf_token, end_session, hub_db, staff_required, start_session, verify_staff
 from kiosk.hub.notify.message import LATE_SECONDS
+from kiosk.hub.readerlanguage import gettext as _, ngettext
+from kiosk.language import N_
 from kiosk.hub.notify.outbox import settings_of
 from kiosk.hub.validate import CALL_ID, MAX_INT
 
@@ -20,9 +22,10 @@ log = logging.getLogger(__name__)
 staff = Blueprint("staff", __name__)
 
 STALE_SECONDS = 120
-PHASE_LABELS = {"welcome": "No session", "opening": "Opening", "holding": "Holding", "closing": "Closing",
-                "done": "Ending"}
-GLYPH_LABELS = {"not_delivered": "help button: call not delivered", "button_fault": "help button needs attention"}
+PHASE_LABELS = {"welcome": N_("No session"), "opening": N_("Opening"), "holding": N_("Holding"),
+                "closing": N_("Closing"), "done": N_("Ending")}
+GLYPH_LABELS = {"not_delivered": N_("help button: call not delivered"),
+                "button_fault": N_("help button needs attention")}
 
 
 def _ctx():
@@ -150,18 +153,19 @@ def _board() -> dict:
     waiting_rooms = {c.room_id for c in all_calls if c.state == helpcalls.RAISED}
     coming_rooms = {c.room_id for c in all_calls if c.state == helpcalls.ACKNOWLEDGED}
     room_views = [{
-        "name": s.name, "phase": PHASE_LABELS.get(s.phase or "", (s.phase or "unknown").capitalize())
-        if s.phase else "No news yet", "active": s.phase in ("opening", "holding", "closing"),
+        "name": s.name, "phase": _(PHASE_LABELS.get(s.phase or "", (s.phase or "unknown").capitalize()))
+        if s.phase else _("No news yet"), "active": s.phase in ("opening", "holding", "closing"),
         "last_seen": ago(now, s.last_seen), "last_seen_at": clock(s.last_seen),
         "stale": s.last_seen is None or now - s.last_seen > STALE_SECONDS,
         "disconnected": s.phase in ("opening", "holding", "closing") and s.last_seen is not None
         and now - s.last_seen > silent_after,
-        "waiting": s.waiting, "glyph_note": GLYPH_LABELS.get(s.glyph or ""), "open_calls": s.open_calls,
+        "waiting": s.waiting, "glyph_note": _(GLYPH_LABELS[s.glyph]) if s.glyph in GLYPH_LABELS else None, "open_calls": s.open_calls,
         "call_state": "raised" if s.id in waiting_rooms else "acknowledged" if s.id in coming_rooms else None,
     } for s in statuses]
     for view, s in zip(room_views, statuses):
         if view["disconnected"]:   # "just now" would contradict the warning: say exactly how long
-            view["last_seen"] = f"{int(now - s.last_seen)} s ago" if now - s.last_seen < 120 else view["last_seen"]
+            seconds = int(now - s.last_seen)
+            view["last_seen"] = _("%(n)d s ago") % {"n": seconds} if seconds < 120 else view["last_seen"]
             view["stale"] = True
     again = helpcalls.presses_again(hub, [c for c in all_calls if c.state in helpcalls.OPEN_STATES])
     call_views = [{
@@ -187,8 +191,9 @@ def late_note(pressed: float | None, reached: float | None) -> str | None:
     if pressed is None or reached is None or reached - pressed < LATE_SECONDS:
         return None
     late = int(reached - pressed)
-    span = f"{late} s" if late < 120 else f"{late // 60} min {late % 60} s" if late < 3600 else f"{late // 3600} h {late % 3600 // 60} min"
-    return f"pressed {span} before it reached the hub"
+    span = (f"{late} s" if late < 120 else f"{late // 60} min {late % 60} s" if late < 3600
+            else f"{late // 3600} h {late % 3600 // 60} min")
+    return _("pressed %(span)s before it reached the hub") % {"span": span}
 
 
 def ago(now: float, ts: float | None) -> str:
@@ -199,14 +204,15 @@ def ago(now: float, ts: float | None) -> str:
     except (OverflowError, ValueError):
         return "?"
     if seconds < 10:
-        return "just now"
+        return _("just now")
     if seconds < 60:
-        return f"{seconds} s ago"
+        return _("%(n)d s ago") % {"n": seconds}
     if seconds < 3600:
-        return f"{seconds // 60} min ago"
+        return _("%(n)d min ago") % {"n": seconds // 60}
     if seconds < 86400:
-        return f"{seconds // 3600} h {seconds % 3600 // 60} min ago"
-    return f"{seconds // 86400} days ago"
+        return _("%(h)d h %(min)d min ago") % {"h": seconds // 3600, "min": seconds % 3600 // 60}
+    days = seconds // 86400
+    return ngettext("%(n)d day ago", "%(n)d days ago", days) % {"n": days}
 
 
 def _safe_next(target: str | None) -> str:

@@ -26,12 +26,19 @@ class Phase(StrEnum):
 PHASE_ORDER = (Phase.WELCOME, Phase.OPENING, Phase.HOLDING, Phase.CLOSING, Phase.DONE)
 RITUAL_PHASES = (Phase.OPENING, Phase.HOLDING, Phase.CLOSING)
 
+
+
+def N_(message: str) -> str:
+    """Marks a default prompt for the translators' catalog; the screen translates it where it shows it."""
+    return message
+
+
 DEFAULT_PROMPTS: Mapping[Phase, str] = {
-    Phase.WELCOME: "Welcome. When you are ready, hold to begin.",
-    Phase.OPENING: "Arriving. Let's begin together.",
-    Phase.HOLDING: "This is our time. The space is held.",
-    Phase.CLOSING: "Coming together to close.",
-    Phase.DONE: "Thank you for today.",
+    Phase.WELCOME: N_("Welcome. When you are ready, hold to begin."),
+    Phase.OPENING: N_("Arriving. Let's begin together."),
+    Phase.HOLDING: N_("This is our time. The space is held."),
+    Phase.CLOSING: N_("Coming together to close."),
+    Phase.DONE: N_("Thank you for today."),
 }
 
 DEFAULT_CUE_LEADS: Mapping[Phase, tuple[float, ...]] = {

@@ -6,6 +6,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
+from kiosk.language import _, clock_time, ngettext
 from kiosk.roomview import Health
 from kiosk.session.record import EventRecord
 from kiosk.store import outbox
@@ -27,11 +28,14 @@ class SyncReport:
 def summary(health: Health, zone: tzinfo | None = None) -> str:
     """One line for the facilitator layer, e.g. "12 waiting · last sync 10:42"."""
     if not health.hub_configured:
-        return "no hub configured · logs stay on this kiosk"
-    parts = [f"{health.sync_waiting} waiting" if health.sync_waiting else "all sent"]
+        return _("no hub configured · logs stay on this kiosk")
+    n = health.sync_waiting
+    parts = [ngettext("{n} waiting", "{n} waiting", n).format(n=n) if n else _("all sent")]
     if health.sync_rejected:
-        parts.append(f"{health.sync_rejected} set aside")
-    parts.append(f"last sync {_clock(health.last_sync_at, zone)}" if health.last_sync_at else "not synced yet")
+        n = health.sync_rejected
+        parts.append(ngettext("{n} set aside", "{n} set aside", n).format(n=n))
+    parts.append(_("last sync {time}").format(time=_clock(health.last_sync_at, zone)) if health.last_sync_at
+                 else _("not synced yet"))
     line = " · ".join(parts)
     return f"{line}\n{health.sync_error}" if health.sync_error else line
 
@@ -76,7 +80,7 @@ def describe(report: SyncReport, zone: tzinfo | None = None) -> str:
 
 
 def _clock(ts: float, zone: tzinfo | None) -> str:
-    return datetime.fromtimestamp(ts, zone).strftime("%H:%M")
+    return clock_time(ts, zone)
 
 
 def _when(ts: float, zone: tzinfo | None) -> str:

@@ -18,15 +18,15 @@ PLANS = (Plan("Morning group", opening=300, holding=2400, closing=300),
          Plan("Short school session", opening=180, holding=1200, closing=180))
 
 
-def album_config(data: Path, plans: tuple[Plan, ...] = PLANS) -> Config:
-    return Config(room="Willow room", plans=plans, display=DisplayConfig(show_minutes=True, fullscreen=False),
+def album_config(data: Path, plans: tuple[Plan, ...] = PLANS, language: str = "en") -> Config:
+    return Config(room="Willow room", language=language, plans=plans, display=DisplayConfig(show_minutes=True, fullscreen=False),
                   paths=PathsConfig(data=data))
 
 
-def shoot_all(out: Path, size: tuple[int, int], data: Path) -> list[Path]:
+def shoot_all(out: Path, size: tuple[int, int], data: Path, language: str = "en") -> list[Path]:
     clock = FakeClock()
-    station = Station(album_config(data), clock=clock)
-    tag = f"{size[0]}x{size[1]}"
+    station = Station(album_config(data, language=language), clock=clock)
+    tag = f"{size[0]}x{size[1]}" + ("" if language == "en" else f"-{language}")
     shots: list[Path] = []
     r = Rehearsal(station, clock, size=size).start()
 
@@ -99,7 +99,7 @@ def shoot_all(out: Path, size: tuple[int, int], data: Path) -> list[Path]:
     finally:
         r.close()
         station.stop()
-    single = Station(album_config(data / "single", plans=PLANS[:1]), clock=clock)
+    single = Station(album_config(data / "single", plans=PLANS[:1], language=language), clock=clock)
     try:
         with Rehearsal(single, clock, size=size) as r2:
             r2.advance(7.0)
@@ -107,11 +107,12 @@ def shoot_all(out: Path, size: tuple[int, int], data: Path) -> list[Path]:
             shots.append(r2.screenshot(out / f"{tag}-17-welcome-one-plan.png"))
     finally:
         single.stop()
-    shots += _export_shots(out, tag, size, data, clock)
+    shots += _export_shots(out, tag, size, data, clock, language)
     return shots
 
 
-def _export_shots(out: Path, tag: str, size: tuple[int, int], data: Path, clock: FakeClock) -> list[Path]:
+def _export_shots(out: Path, tag: str, size: tuple[int, int], data: Path, clock: FakeClock,
+                  language: str = "en") -> list[Path]:
     """The USB export card in each state, on a folder that stands in for a mounted stick."""
     from dataclasses import replace
 
@@ -121,7 +122,7 @@ def _export_shots(out: Path, tag: str, size: tuple[int, int], data: Path, clock:
     from kiosk.ui.export import ExportCard
 
     shots: list[Path] = []
-    config = album_config(data / "export")
+    config = album_config(data / "export", language=language)
     sticks = data / "media"
     (sticks / "KIOSKSTICK").mkdir(parents=True, exist_ok=True)
     config = replace(config, paths=replace(config.paths, usb_mount_root=sticks))

@@ -23,6 +23,7 @@ from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ColorProperty, ListProperty, NumericProperty, StringProperty
 
 from kiosk.config import PROFILES
+from kiosk.language import _, use as use_language
 from kiosk.roomview import RoomView
 from kiosk.session import facts as F
 from kiosk.session.facts import Fact
@@ -38,7 +39,7 @@ from kiosk.ui.pacer import Pacer, Schedule
 from kiosk.ui.palette import next_phase_palette, palette_for
 from kiosk.ui.screens import SCREEN_FOR_PHASE, KioskScreen, PhaseScreen, PlanChoice, Stage
 from kiosk.ui.settings import SETTINGS_CHANGED, remembered_settings
-from kiosk.ui.status import minutes_left
+from kiosk.ui.status import INVITATION, PHASE_NAMES, minutes_left
 from kiosk.ui.window import BASE_SIZE, cover_the_screen
 
 log = logging.getLogger(__name__)
@@ -46,8 +47,6 @@ log = logging.getLogger(__name__)
 KV_DIR = Path(__file__).resolve().parent / "kv"
 KV_FILES = ("stage", "welcome", "phase", "opening", "holding", "closing", "thankyou",
             "facilitator", "pinpad", "settings")
-INVITATION = "Our planned time is over. When you are ready, hold to close."
-TITLES = {Phase.OPENING: "Opening", Phase.HOLDING: "Holding", Phase.CLOSING: "Closing"}
 KEY_ESCAPE, KEY_F1 = 27, 282
 
 _kv_loaded = False
@@ -99,6 +98,7 @@ class KioskApp(App):
                  schedule: Schedule | None = None, help_key: bool = False, kiosk_mode: bool | None = None,
                  drive_clock: bool = True, **kwargs) -> None:
         super().__init__(**kwargs)
+        use_language(station.config.language)  # before any screen is built: kv text goes through _
         self.station = station
         self.room = station.room
         self.kiosk_config = station.config
@@ -223,7 +223,7 @@ class KioskApp(App):
         if changed:
             self._show_phase(view.phase, t)
         scr = self.screen(view.phase)
-        scr.prompt = view.prompt
+        scr.prompt = _(view.prompt)  # the default prompts are in the catalog; a room's own stay as written
         if view.phase is Phase.WELCOME:
             self._show_plans(view)
         if isinstance(scr, PhaseScreen):
@@ -246,7 +246,7 @@ class KioskApp(App):
         self._arc_key = None
         scr = self.screen(phase)
         if isinstance(scr, PhaseScreen):
-            scr.title = TITLES[phase]
+            scr.title = _(PHASE_NAMES[phase])
         scr.content_opacity = 0.0
         self._scene_change = SceneChange(self.screens, old, scr, t)
         self.pacer.add(self._scene_change)
@@ -309,7 +309,7 @@ class KioskApp(App):
         n, unit = minutes_left(view.remaining) if self.show_minutes else ("", "")
         scr.minutes, scr.minutes_unit = n, unit
         if view.invites_closing and not scr.inviting:
-            scr.invitation = INVITATION
+            scr.invitation = _(INVITATION)
             scr.invitation_opacity = 0.0
             self.pacer.add(Fade(lambda v: setattr(scr, "invitation_opacity", v), t, PRESENCE_SECONDS,
                                 PRESENCE_STEPS))

@@ -16,6 +16,7 @@ from kivy.graphics import Color, Line, Rotate, PushMatrix, PopMatrix, SmoothElli
 from kivy.properties import ColorProperty, NumericProperty, StringProperty
 from kivy.uix.widget import Widget
 
+from kiosk.language import N_, _
 from kiosk.session.glyph import Glyph
 from kiosk.ui.holdring import HoldBehavior
 from kiosk.ui.palette import hex_rgba
@@ -29,7 +30,7 @@ GLYPH_COLOURS = {
     Glyph.BUTTON_FAULT: hex_rgba("#BCB0D2"),
 }
 
-CAPTIONS = {Glyph.NOT_DELIVERED: "not sent", Glyph.BUTTON_FAULT: "button"}
+CAPTIONS = {Glyph.NOT_DELIVERED: N_("not sent"), Glyph.BUTTON_FAULT: N_("button")}
 
 
 class HelpGlyph(HoldBehavior, Widget):
@@ -46,8 +47,8 @@ class HelpGlyph(HoldBehavior, Widget):
                   filled=self._redraw)
         self._redraw()
 
-    def on_state(self, *_) -> None:
-        self.caption = CAPTIONS.get(Glyph(self.state), "")
+    def on_state(self, *_args) -> None:
+        self.caption = _(CAPTIONS.get(Glyph(self.state), ""))
 
     def _redraw(self, *_) -> None:
         self.canvas.clear()

@@ -13,7 +13,6 @@ import atexit
 import io
 import logging
 import threading
-from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
@@ -27,6 +26,7 @@ from kiosk.downloads.hotspot import Availability, Hotspot, HotspotFailed, Hotspo
 from kiosk.downloads.qr import qr_png, wifi_join
 from kiosk.downloads.server import Downloads, PortTaken
 from kiosk.export.safewrite import size_text
+from kiosk.language import N_, _, clock_time
 from kiosk.session.facts import Fact
 from kiosk.ui.bridge import Bridge
 
@@ -34,8 +34,8 @@ log = logging.getLogger(__name__)
 
 Builder.load_file(str(Path(__file__).resolve().parent / "kv" / "downloads.kv"))
 
-CLOSED_WHY = {"time": "its 15 minutes were up", "code expired": "the code expired before anyone used it",
-              "downloaded": "the download over the hotspot is done", "failed": "its server stopped"}
+CLOSED_WHY = {"time": N_("its 15 minutes were up"), "code expired": N_("the code expired before anyone used it"),
+              "downloaded": N_("the download over the hotspot is done"), "failed": N_("its server stopped")}
 
 
 def texture_of(png: bytes):
@@ -44,7 +44,7 @@ def texture_of(png: bytes):
 
 class DownloadsCard(ModalView):
     state = OptionProperty("open", options=["open", "closed", "failed"])
-    title = StringProperty("Download over Wi-Fi")
+    title = StringProperty("")
     name_url = StringProperty("")
     ip_url = StringProperty("")
     code = StringProperty("")
@@ -78,18 +78,18 @@ class DownloadsCard(ModalView):
         try:
             self.downloads = self._make().start()
         except PortTaken as exc:
-            self.state, self.title = "failed", "The download page did not open"
+            self.state, self.title = "failed", _("The download page did not open")
             self.status = str(exc)
             self.hotspot_state, self.hotspot_text = "unavailable", ""
             return
-        self.state, self.title = "open", "Download over Wi-Fi"
+        self.state, self.title = "open", _("Download over Wi-Fi")
         atexit.register(self._close_at_exit, self.downloads)
         opening = self.downloads.opening
         opening.subscribe(lambda change: self._bridge([Fact(change.kind, {**change.data, "opening": opening})]))
         self._show_where()
         self._show_code()
-        self.status = "Waiting for a phone or laptop…"
-        self.hotspot_state, self.hotspot_text = "checking", "Looking for the Wi-Fi device…"
+        self.status = _("Waiting for a phone or laptop…")
+        self.hotspot_state, self.hotspot_text = "checking", _("Looking for the Wi-Fi device…")
         self._in_thread(self._check_hotspot, "hotspot-check")
 
     def open_again(self) -> None:
@@ -123,7 +123,7 @@ class DownloadsCard(ModalView):
     def open_hotspot(self) -> None:
         if self.hotspot_state != "available" or self._available is None or self.downloads is None:
             return
-        self.hotspot_state, self.hotspot_text = "opening", "Starting the hotspot…"
+        self.hotspot_state, self.hotspot_text = "opening", _("Starting the hotspot…")
         where = self._available
 
         def work() -> None:
@@ -156,16 +156,18 @@ class DownloadsCard(ModalView):
             return
         if where.ok:
             self.hotspot_state = "available"
-            self.hotspot_text = ("No network here? The kiosk can make its own Wi-Fi for a phone to join"
-                                 + (f" (it leaves {where.connected_to} until the page closes)." if where.connected_to
-                                    else "."))
+            self.hotspot_text = (_("No network here? The kiosk can make its own Wi-Fi for a phone to join "
+                                   "(it leaves {network} until the page closes).").format(network=where.connected_to)
+                                 if where.connected_to else
+                                 _("No network here? The kiosk can make its own Wi-Fi for a phone to join."))
         else:
             self.hotspot_state, self.hotspot_text = "unavailable", where.reason
 
     def _news_hotspot_on(self, data: dict) -> None:
         on: HotspotOn = data["on"]
         self.hotspot_state = "on"
-        self.hotspot_text = f"Join the Wi-Fi  {on.ssid}   password  {on.password}"
+        self.hotspot_text = _("Join the Wi-Fi  {network}   password  {password}").format(network=on.ssid,
+                                                                                       password=on.password)
         self.wifi_qr = texture_of(qr_png(wifi_join(on.ssid, on.password)))
         self._show_where()
 
@@ -173,21 +175,23 @@ class DownloadsCard(ModalView):
         self.hotspot_state, self.hotspot_text = "failed", data["why"]
 
     def _news_signed_in(self, data: dict) -> None:
-        self.status = f"A phone or laptop is signed in ({data['address']})."
-        self.code_text = "Code used. “New code” lets another device in."
+        self.status = _("A phone or laptop is signed in ({address}).").format(address=data["address"])
+        self.code_text = _("Code used. “New code” lets another device in.")
 
     def _news_served(self, data: dict) -> None:
-        what = "sent" if data.get("complete") else "not finished (the download stopped)"
-        self.status = f"{data['file']} ({size_text(int(data['bytes']))}) {what} to {data['to']}."
+        text = (_("{file} ({size}) sent to {to}.") if data.get("complete")
+                else _("{file} ({size}) not finished (the download stopped) to {to}."))
+        self.status = text.format(file=data["file"], size=size_text(int(data["bytes"])), to=data["to"])
 
     def _news_closed(self, data: dict) -> None:
         self.state = "closed"
-        self.title = "The download page is closed"
+        self.title = _("The download page is closed")
         why = data.get("why", "")
-        self.status = f"It closed because {CLOSED_WHY[why]}." if why in CLOSED_WHY else "It is closed."
+        self.status = (_("It closed because {why}.").format(why=_(CLOSED_WHY[why])) if why in CLOSED_WHY
+                       else _("It is closed."))
         self.code, self.code_text, self.address_qr, self.wifi_qr = "", "", None, None
         if self.hotspot_state in ("on", "opening"):
-            self.hotspot_state, self.hotspot_text = "unavailable", "The hotspot is closed too."
+            self.hotspot_state, self.hotspot_text = "unavailable", _("The hotspot is closed too.")
 
     # --- showing ----------------------------------------------------------------------
 
@@ -200,9 +204,8 @@ class DownloadsCard(ModalView):
     def _show_code(self) -> None:
         d = self.downloads
         self.code = f"{d.code[:3]} {d.code[3:]}"
-        until = datetime.fromtimestamp(d.clock.now() + max(0.0, d.opening.gate.expires_at - d.clock.monotonic()),
-                                       self.app.room.zone)
-        self.code_text = f"Works once, until {until:%H:%M}."
+        until = d.clock.now() + max(0.0, d.opening.gate.expires_at - d.clock.monotonic())
+        self.code_text = _("Works once, until {time}.").format(time=clock_time(until, self.app.room.zone))
 
     def new_code(self) -> None:
         if self.downloads is not None and self.state == "open":

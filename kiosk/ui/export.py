@@ -21,9 +21,10 @@ from kivy.properties import BooleanProperty, NumericProperty, OptionProperty, St
 from kivy.uix.modalview import ModalView
 
 from kiosk.export import flow
-from kiosk.export.flow import STICK_FOLDER, ExportResult, Progress, counted, export_logs
+from kiosk.export.flow import STICK_FOLDER, ExportResult, Progress, export_logs
 from kiosk.export.safewrite import size_text
 from kiosk.export.sticks import Stick
+from kiosk.language import N_, _, day_and_time, ngettext
 from kiosk.session.facts import Fact
 from kiosk.ui.bridge import Bridge
 
@@ -33,11 +34,25 @@ Builder.load_file(str(Path(__file__).resolve().parent / "kv" / "export.kv"))  # 
 
 PROGRESS, RESULT = "export.progress", "export.result"
 PROGRESS_EVERY = 1.0  # calm: the bar moves at most once a second
-SEALED_TEXT = "Sealed to the hub: only the hub can open it."
-NOT_SEALED_TEXT = "Not sealed: anyone with this stick can read it."
-TITLES = {flow.DONE: "Safe to remove the stick", flow.FULL: "The stick is full",
-          flow.READ_ONLY: "The stick is read-only", flow.REMOVED: "The export did not finish",
-          flow.NO_STICK: "No stick", flow.EMPTY: "Nothing to export yet", flow.FAILED: "The export did not finish"}
+SEALED_TEXT = N_("Sealed to the hub: only the hub can open it.")
+NOT_SEALED_TEXT = N_("Not sealed: anyone with this stick can read it.")
+TITLES = {flow.DONE: N_("Safe to remove the stick"), flow.FULL: N_("The stick is full"),
+          flow.READ_ONLY: N_("The stick is read-only"), flow.REMOVED: N_("The export did not finish"),
+          flow.NO_STICK: N_("No stick"), flow.EMPTY: N_("Nothing to export yet"),
+          flow.FAILED: N_("The export did not finish")}
+
+
+def last_export_text(at: float, zone, sealed: bool, events: int | str) -> str:
+    when = day_and_time(datetime.fromtimestamp(at, zone))
+    if sealed:
+        return _("Last export: {when}, sealed, {events} events.").format(when=when, events=events)
+    return _("Last export: {when}, not sealed, {events} events.").format(when=when, events=events)
+
+
+def events_from_sessions(events: int, sessions: int) -> str:
+    return _("{events} from {sessions}").format(events=ngettext("{n} event", "{n} events", events).format(n=events),
+                                                sessions=ngettext("{n} session", "{n} sessions", sessions)
+                                                .format(n=sessions))
 
 
 def last_export_line(journal, zone) -> str:
@@ -53,10 +68,9 @@ def last_export_line(journal, zone) -> str:
         if latest is None or noted["at"] > latest[0]:
             latest = (noted["at"], noted)
     if latest is None:
-        return "No export to a stick yet."
-    when = datetime.fromtimestamp(latest[0], zone).strftime("%a %d %b %H:%M")
+        return _("No export to a stick yet.")
     d = latest[1]
-    return f"Last export: {when}, {'sealed' if d.get('sealed') else 'not sealed'}, {d.get('events', '?')} events."
+    return last_export_text(latest[0], zone, bool(d.get("sealed")), d.get("events", "?"))
 
 
 class StickBridge:
@@ -79,14 +93,15 @@ class StickBridge:
 def failure_text(result: ExportResult) -> str:
     """What went wrong, under a title that already names it."""
     if result.outcome == flow.FULL and result.needed is not None:
-        free = f"the stick has {size_text(result.free)} free" if result.free is not None else "the stick ran out"
-        return (f"This export needs {size_text(result.needed)}; {free}. Nothing was left on it: free some space, "
-                "or use another stick.")
+        free = (_("the stick has {size} free").format(size=size_text(result.free)) if result.free is not None
+                else _("the stick ran out"))
+        return _("This export needs {size}; {free}. Nothing was left on it: free some space, "
+                 "or use another stick.").format(size=size_text(result.needed), free=free)
     if result.outcome == flow.REMOVED:
-        return ("The stick was removed, or stopped answering, before the logs were all written and checked. "
-                "Nothing on the kiosk is lost: put the stick back in and export again.")
+        return _("The stick was removed, or stopped answering, before the logs were all written and checked. "
+                 "Nothing on the kiosk is lost: put the stick back in and export again.")
     if result.outcome == flow.READ_ONLY:
-        return "The stick cannot be written to (does it have a lock switch?). Nothing was written."
+        return _("The stick cannot be written to (does it have a lock switch?). Nothing was written.")
     text = result.message
     return text[0].upper() + text[1:] if text else ""
 
@@ -110,11 +125,12 @@ class ExportCard(ModalView):
         self.read_only = stick.read_only
         self.result: ExportResult | None = None
         self.sealed = bool(self.app.kiosk_config.export.recipient)
-        self.seal_text = SEALED_TEXT if self.sealed else NOT_SEALED_TEXT
-        self.stick_text = f"{stick.label} · {size_text(stick.free)} free" + (" · read-only" if stick.read_only else "")
+        self.seal_text = _(SEALED_TEXT if self.sealed else NOT_SEALED_TEXT)
+        self.stick_text = (_("{stick} · {size} free").format(stick=stick.label, size=size_text(stick.free))
+                           + (" · " + _("read-only") if stick.read_only else ""))
         self.last_text = last_export_line(self.app.room.journal, self.app.room.zone)
-        self.title = "USB stick found"
-        self.message = "The session logs will be written to it. Nothing is deleted from the kiosk."
+        self.title = _("USB stick found")
+        self.message = _("The session logs will be written to it. Nothing is deleted from the kiosk.")
         self._bridge = Bridge(self._on_news)
         self._thread: threading.Thread | None = None
 
@@ -127,8 +143,8 @@ class ExportCard(ModalView):
 
     def show_writing(self) -> None:
         self.state, self.fraction = "writing", 0.0
-        self.title = "Writing to the stick…"
-        self.message = "Please leave the stick in until it says it is safe to remove."
+        self.title = _("Writing to the stick…")
+        self.message = _("Please leave the stick in until it says it is safe to remove.")
 
     def wait(self, timeout: float = 60.0) -> None:
         """For tests: until the export thread has finished (its result still crosses the bridge)."""
@@ -169,12 +185,12 @@ class ExportCard(ModalView):
         self.result = result
         self.state = "done" if result.ok else "failed"
         self.fraction = 1.0 if result.ok else self.fraction
-        self.title = TITLES.get(result.outcome, "The export did not finish")
+        self.title = _(TITLES.get(result.outcome, TITLES[flow.FAILED]))
         self.stick_text = self.stick.label
         if result.ok:
-            self.message = (f"{counted(result.events, 'event')} from {counted(result.sessions, 'session')} "
-                            f"are on {self.stick.label}, read back and checked.")
-            when = datetime.fromtimestamp(self.app.room.clock.now(), self.app.room.zone).strftime("%a %d %b %H:%M")
-            self.last_text = f"Last export: {when}, {'sealed' if result.sealed else 'not sealed'}, {result.events} events."
+            self.message = _("{what} are on {stick}, read back and checked.").format(
+                what=events_from_sessions(result.events, result.sessions), stick=self.stick.label)
+            self.last_text = last_export_text(self.app.room.clock.now(), self.app.room.zone, result.sealed,
+                                              result.events)
         else:
             self.message = failure_text(result)

@@ -13,12 +13,13 @@ from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.label import Label
 from kivy.uix.modalview import ModalView
 
+from kiosk.language import N_
 from kiosk.roomview import RoomView
 from kiosk.session.plan import Phase
 from kiosk.ui.holdring import HoldBehavior
 from kiosk.ui.status import button_line, help_line, session_line, sync_line
 
-PROFILE_LABELS = (("calm", "Calm"), ("silent", "Silent"), ("still", "Still"), ("high_contrast", "High contrast"))
+PROFILE_LABELS = (("calm", N_("Calm")), ("silent", N_("Silent")), ("still", N_("Still")), ("high_contrast", N_("High contrast")))
 
 
 class SoftButton(ButtonBehavior, Label):

@@ -12,17 +12,19 @@ from kivy.app import App
 from kivy.properties import NumericProperty, StringProperty
 from kivy.uix.modalview import ModalView
 
+from kiosk.language import _, ngettext
 from kiosk.session.pin import PinVerdict
 
 
 class PinPad(ModalView):
     entered = StringProperty("")
-    message = StringProperty("Enter the facilitator PIN")
+    message = StringProperty("")
     length = NumericProperty(4)
 
     def __init__(self, on_correct: Callable[[], None], **kwargs) -> None:
         kwargs.setdefault("auto_dismiss", True)
         super().__init__(**kwargs)
+        self.message = _("Enter the facilitator PIN")
         self.on_correct = on_correct
         self.app = App.get_running_app()
         self.length = len(self.app.kiosk_config.pin)
@@ -45,7 +47,7 @@ class PinPad(ModalView):
     def _resting(self) -> bool:
         left = self.app.room.pin_rest_left()
         if left > 0:
-            self.message = f"Please wait {int(left) + 1} s"
+            self.message = ngettext("Please wait {n} s", "Please wait {n} s", int(left) + 1).format(n=int(left) + 1)
             return True
         return False
 
@@ -56,8 +58,8 @@ class PinPad(ModalView):
             self.dismiss(animation=False)
             self.on_correct()
         elif verdict is PinVerdict.REST:
-            self.message = "Please wait a minute"
+            self.message = _("Please wait a minute")
         elif verdict is PinVerdict.WRONG:
-            self.message = "That PIN did not match"
+            self.message = _("That PIN did not match")
         else:
             self._resting()

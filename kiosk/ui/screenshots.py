@@ -1,6 +1,6 @@
 """Screenshots of every screen state and help-glyph state, at 800x480 and 1920x1080.
 
-    python -m kiosk.ui.screenshots --out DIR [--size 800x480 --size 1920x1080]
+    python -m kiosk.ui.screenshots --out DIR [--size 800x480 --size 1920x1080] [--language de]
 
 Runs offscreen (SDL_VIDEODRIVER=offscreen unless set), with a throwaway
 data folder and a FakeClock, so it needs no display and touches nothing.
@@ -18,6 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from kiosk.language import LANGUAGES
 from kiosk.launch import prepare_kivy
 
 SIZES = ((800, 480), (1920, 1080))
@@ -35,12 +36,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m kiosk.ui.screenshots", description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, required=True, help="folder for the PNG files")
     parser.add_argument("--size", type=parse_size, action="append", help="WIDTHxHEIGHT (repeatable)")
+    parser.add_argument("--language", default="en", choices=LANGUAGES, help="what the screens say (default en)")
     args = parser.parse_args(argv)
     sizes = args.size or list(SIZES)
     if len(sizes) > 1:
         for size in sizes:
             cmd = [sys.executable, "-m", "kiosk.ui.screenshots", "--out", str(args.out), "--size",
-                   f"{size[0]}x{size[1]}"]
+                   f"{size[0]}x{size[1]}", "--language", args.language]
             code = subprocess.run(cmd, check=False).returncode
             if code:
                 return code
@@ -56,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
 
     size = sizes[0]
     try:
-        written = shoot_all(args.out, size, work)
+        written = shoot_all(args.out, size, work, args.language)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     for path in written:

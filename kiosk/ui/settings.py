@@ -10,19 +10,20 @@ from kivy.properties import ListProperty, StringProperty
 from kivy.uix.modalview import ModalView
 
 from kiosk.config import CHIME_FLOOR, PROFILES
+from kiosk.language import N_, _, ngettext
 from kiosk.ui.export import ExportCard, StickBridge, last_export_line
 
 log = logging.getLogger(__name__)
 
 SETTINGS_CHANGED = "settings.changed"
 REMEMBERED = ("profile", "show_minutes", "breaths_per_minute", "chime_volume")
-VOLUME_STEPS = ((CHIME_FLOOR, "whisper"), (0.15, "quiet"), (0.25, "soft"), (0.35, "gentle"),
-                (0.5, "medium"), (0.7, "clear"), (1.0, "full"))
+VOLUME_STEPS = ((CHIME_FLOOR, N_("whisper")), (0.15, N_("quiet")), (0.25, N_("soft")), (0.35, N_("gentle")),
+                (0.5, N_("medium")), (0.7, N_("clear")), (1.0, N_("full")))
 PACE_RANGE = (3, 10)
 
 
 def volume_name(volume: float) -> str:
-    return min(VOLUME_STEPS, key=lambda step: abs(step[0] - volume))[1]
+    return _(min(VOLUME_STEPS, key=lambda step: abs(step[0] - volume))[1])
 
 
 def next_volume(volume: float, direction: int) -> float:
@@ -61,7 +62,8 @@ class SettingsCard(ModalView):
         a = self.app
         self.last_export_text = last_export_line(a.room.journal, a.room.zone)
         self.volume_text = f"{volume_name(a.chime_volume)} ({round(a.chime_volume * 100)}%)"
-        self.pace_text = f"{a.breaths_per_minute:g} breaths a minute"
+        n = a.breaths_per_minute
+        self.pace_text = ngettext("{n} breath a minute", "{n} breaths a minute", int(n)).format(n=f"{n:g}")
 
     def volume(self, direction: int) -> None:
         self.app.change_settings(chime_volume=next_volume(self.app.chime_volume, direction))

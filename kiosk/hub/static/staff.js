@@ -8,7 +8,8 @@
   var liveText = document.getElementById("live-text");
   if (!board) { return; }
   var src = board.getAttribute("data-src");
-  var baseTitle = document.title.replace(/^Help called · /, "");
+  var calledTitle = (board.getAttribute("data-help-called") || "Help called") + " · ";
+  var baseTitle = document.title.indexOf(calledTitle) === 0 ? document.title.slice(calledTitle.length) : document.title;
   var busy = false;
   var failures = 0;
 
@@ -62,7 +63,7 @@
           board.innerHTML = data.html;
           restore(state);
         }
-        document.title = (data.open_calls ? "Help called · " : "") + baseTitle;
+        document.title = (data.open_calls ? calledTitle : "") + baseTitle;
         document.dispatchEvent(new CustomEvent("board-updated", {detail: data}));
       })
       .catch(function () { failures += 1; if (failures > 2) { setLive(false); } })

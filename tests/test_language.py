@@ -1,0 +1,166 @@
+"""The kiosk's words in the room's language: the catalogs are complete, and no visible string escapes them."""
+
+from __future__ import annotations
+
+import ast
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from kiosk import catalog, language
+from kiosk.config import ConfigError
+from kiosk.config_parse import parse_config
+
+PACKAGE = Path(language.__file__).resolve().parent
+SHIPPED = [lang for lang in language.LANGUAGES if lang != language.SOURCE]
+
+
+@pytest.fixture(autouse=True)
+def english_after():
+    yield
+    language.use("en")
+
+
+@pytest.fixture(scope="module")
+def template():
+    return catalog.extract()
+
+
+@pytest.mark.parametrize("lang", SHIPPED)
+def test_every_message_is_translated_and_none_is_fuzzy(lang, template):
+    assert catalog.problems(lang, template) == []
+
+
+def test_the_checker_sees_a_gap(tmp_path, monkeypatch, template):
+    """The check above cannot pass by reading nothing: a catalog with one entry removed and one fuzzy fails."""
+    from babel.messages.pofile import write_po
+
+    de = catalog.read("de")
+    ids = [m.id for m in de if m.id]
+    del de[ids[0]]
+    de[ids[1]].flags.add("fuzzy")
+    po = tmp_path / "de" / "LC_MESSAGES" / "kiosk.po"
+    po.parent.mkdir(parents=True)
+    with po.open("wb") as f:
+        write_po(f, de)
+    monkeypatch.setattr(language, "LOCALE_DIR", tmp_path)
+    found = catalog.problems("de", template)
+    assert any(p.startswith("de: missing") for p in found) and any(p.startswith("de: fuzzy") for p in found)
+
+
+def test_the_template_holds_the_kiosk_s_words(template):
+    ids = {m.id if isinstance(m.id, str) else m.id[0] for m in template}
+    for text in ("hold\nto begin", "hold · end session", "Enter the facilitator PIN", "not sent",
+                 "Write logs to the stick", "Welcome. When you are ready, hold to begin.", "{n} minute left",
+                 "Help call NOT delivered: {why}. Get help another way."):
+        assert text in ids
+
+
+KV_LITERAL = re.compile(r"""'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*\"""")
+NOT_WORDS = re.compile(r"^[\W\d_]*$")
+
+
+def test_no_literal_text_in_a_kv_file_escapes_translation():
+    """Every quoted text with letters on a `text:` or `title:` line is the argument of `_()`."""
+    bad = []
+    for path in sorted((PACKAGE / "ui" / "kv").glob("*.kv")):
+        for n, line in enumerate(path.read_text().splitlines(), start=1):
+            key = line.strip().split(":", 1)[0]
+            if key not in ("text", "title"):
+                continue
+            expr = line.split(":", 1)[1]
+            for m in KV_LITERAL.finditer(expr):
+                value = ast.literal_eval(m.group(0))
+                inside = expr[:m.start()].rstrip().endswith("_(")
+                before, after = expr[:m.start()], expr[m.end():]
+                compared = (re.match(r"\s*(==|!=|in\b)", after) or re.search(r"(==|!=)\s*$", before)
+                            or re.search(r"\bin\s*\([^)]*$", before))  # profile in ('silent', 'still')
+                key_of_dict = expr[m.end():].lstrip().startswith(":")
+                if NOT_WORDS.match(value) or inside or compared or key_of_dict:
+                    continue
+                bad.append(f"{path.name}:{n}: {value!r}")
+    assert bad == []
+
+
+KEY_TAKERS = {"setdefault", "get", "pop", "bind", "dispatch", "register_event_type"}
+
+
+def _untranslated_literals(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text())
+    wrapped, skipped = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("_", "N_", "ngettext"):
+            wrapped.update(id(a) for a in node.args)
+        if isinstance(node, (ast.FunctionDef, ast.Module, ast.ClassDef)) and ast.get_docstring(node) is not None:
+            skipped.add(id(node.body[0].value))
+        if isinstance(node, ast.Compare):  # glyph == "sending": a state name, not a word on screen
+            skipped.update(id(c) for c in [node.left, *node.comparators])
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in KEY_TAKERS:
+            skipped.update(id(a) for a in node.args[:1])  # kwargs.setdefault("auto_dismiss", ...): a name
+        if isinstance(node, ast.Subscript):
+            skipped.add(id(node.slice))
+    out = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr):
+            parts = "".join(v.value for v in node.values if isinstance(v, ast.Constant))
+            if re.search(r"[A-Za-z]{2}", parts):
+                out.append(f"{path.name}:{node.lineno}: f-string {parts!r}")
+            skipped.update(id(v) for v in node.values)
+        elif (isinstance(node, ast.Constant) and isinstance(node.value, str) and re.search(r"[A-Za-z]{2}", node.value)
+              and id(node) not in wrapped and id(node) not in skipped):
+            out.append(f"{path.name}:{node.lineno}: {node.value!r}")
+    return out
+
+
+@pytest.mark.parametrize("module", ["ui/status.py", "ui/pinpad.py"])
+def test_no_visible_string_in_the_facilitator_words_escapes_translation(module):
+    assert _untranslated_literals(PACKAGE / module) == []
+
+
+def test_the_literal_check_sees_an_untranslated_string(tmp_path):
+    src = tmp_path / "m.py"
+    src.write_text('"""doc"""\nfrom x import _\nA = _("Fine")\nB = "Holding"\nC = f"{A} left"\n')
+    assert _untranslated_literals(src) == ["m.py:4: 'Holding'", "m.py:5: f-string ' left'"]
+
+
+def test_a_language_is_used_and_english_is_the_source():
+    assert language._("Holding") == "Holding"
+    language.use("de")
+    assert language._("Holding") != "Holding"
+    assert language._("a room's own prompt") == "a room's own prompt"
+    language.use("en")
+    assert language._("Holding") == "Holding"
+
+
+def test_welsh_has_six_plural_forms_and_the_numbers_pick_them():
+    welsh = language.translation("cy")
+    assert [welsh.plural(n) for n in (0, 1, 2, 3, 6, 11)] == [0, 1, 2, 3, 4, 5]
+    language.use("cy")
+    # munud mutates after one and two: "1 funud", "2 funud", "3 munud"
+    assert [language.ngettext("{n} minute left", "{n} minutes left", n).format(n=n) for n in (1, 2, 3)] == \
+        ["1 funud ar ôl", "2 funud ar ôl", "3 munud ar ôl"]
+
+
+def test_times_in_the_locale_s_form():
+    when = datetime(2026, 12, 1, 10, 42, tzinfo=timezone.utc)
+    assert language.clock_time(when.timestamp(), timezone.utc, "en") == "10:42"
+    assert language.clock_time(when.timestamp(), timezone.utc, "de") == "10:42"
+    assert language.day_and_time(when, "en") == "Tue 1 Dec 10:42"
+    assert language.day_and_time(when, "de").startswith("Di., 1. Dez.")
+
+
+def test_an_unknown_language_is_refused_by_name():
+    with pytest.raises(ValueError, match="'xx'.*en, de, es, cy"):
+        language.use("xx")
+
+
+def test_the_language_key_is_checked():
+    assert parse_config('language = "cy"\n').language == "cy"
+    assert parse_config("").language == "en"
+    with pytest.raises(ConfigError) as err:
+        parse_config('language = "fr"\n')
+    text = str(err.value)
+    assert "language" in text and "'fr'" in text or '"fr"' in text
+    assert '"cy" (Cymraeg)' in text
