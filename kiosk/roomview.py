@@ -30,6 +30,7 @@ class Health:
     sync_error: str = ""
     hub_key_refused: bool = False  # the hub answered 401/403: retrying will not help until someone acts
     journal_ok: bool = True
+    sound_ok: bool | None = None  # None until a chime was tried; False: no audio device or file, chimes silent
 
 
 @dataclass(frozen=True)

@@ -204,10 +204,14 @@ class KioskApp(App):
                 self.play_chime("phase")
         self.refresh()
 
-    def play_chime(self, name: str) -> None:
+    def play_chime(self, name: str) -> bool | None:
+        """Plays it (None in a soundless profile); a chime that cannot play is told to the adults."""
         if self.profile in SOUNDLESS_PROFILES:
-            return
-        self.chime.play(name, audible_volume(self.chime_volume))
+            return None
+        played = bool(self.chime.play(name, audible_volume(self.chime_volume)))
+        if played != self.room.health.sound_ok:
+            self.room.update_health(sound_ok=played)
+        return played
 
     # --- showing a view --------------------------------------------------------------
 

@@ -22,7 +22,8 @@ SOUNDLESS_PROFILES = ("silent", "still")
 
 
 class Chime(Protocol):
-    def play(self, name: str, volume: float) -> None: ...
+    def play(self, name: str, volume: float) -> bool:
+        """True when the chime is playing; False when it cannot (no audio device, no file)."""
 
 
 def chime_file(name: str) -> Path | None:
@@ -45,7 +46,7 @@ class KivyChime:
         self._sounds: dict[str, object] = {}
         self._warned: set[str] = set()
 
-    def play(self, name: str, volume: float) -> None:
+    def play(self, name: str, volume: float) -> bool:
         from kivy.core.audio import SoundLoader
 
         sound = self._sounds.get(name)
@@ -56,7 +57,7 @@ class KivyChime:
                 if name not in self._warned:
                     self._warned.add(name)
                     log.warning("chime %r cannot play (file %s, audio device?): continuing silently", name, path)
-                return
+                return False
             self._sounds[name] = sound
         try:
             sound.stop()
@@ -64,13 +65,18 @@ class KivyChime:
             sound.play()
         except Exception:
             log.exception("chime %r failed to play", name)
+            return False
+        return True
 
 
 class RecordingChime:
-    """A Chime for tests: remembers what would have played."""
+    """A Chime for tests: remembers what would have played; can_play=False stands for no audio device."""
 
-    def __init__(self) -> None:
+    def __init__(self, can_play: bool = True) -> None:
         self.played: list[tuple[str, float]] = []
+        self.can_play = can_play
 
-    def play(self, name: str, volume: float) -> None:
-        self.played.append((name, audible_volume(volume)))
+    def play(self, name: str, volume: float) -> bool:
+        if self.can_play:
+            self.played.append((name, audible_volume(volume)))
+        return self.can_play

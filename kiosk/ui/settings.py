@@ -70,7 +70,8 @@ class SettingsCard(ModalView):
         self._show()
 
     def test_chime(self) -> None:
-        self.app.play_chime("test")
+        if self.app.play_chime("test") is False:
+            self.volume_text = _("sound cannot play here (no audio device?)")
 
     def pace(self, direction: int) -> None:
         lo, hi = PACE_RANGE

@@ -37,8 +37,10 @@ def minutes_left(remaining: float | None) -> tuple[str, str]:
 def session_line(view: RoomView) -> str:
     name = _(PHASE_NAMES[view.phase])
     plan = _("plan “{name}”").format(name=view.plan.name)
+    broken = "" if view.health.journal_ok else " · " + _("the log cannot be written: check the disk")
+    silent = " · " + _("sound cannot play: the chimes are silent") if view.health.sound_ok is False else ""
     if view.phase in (Phase.WELCOME, Phase.DONE):
-        return f"{name} · {plan}"
+        return f"{name} · {plan}{broken}{silent}"
     if view.invites_closing:
         timing = _("planned time is over")
     elif view.remaining is not None:
@@ -47,8 +49,7 @@ def session_line(view: RoomView) -> str:
     else:
         timing = ""
     resumed = " · " + _("resumed after a restart") if view.interrupted else ""
-    broken = "" if view.health.journal_ok else " · " + _("the log cannot be written: check the disk")
-    return f"{name} · {timing} · {plan}{resumed}{broken}"
+    return f"{name} · {timing} · {plan}{resumed}{broken}{silent}"
 
 
 def help_line(view: RoomView) -> str:

@@ -136,3 +136,23 @@ def test_sync_now_asks_the_sync_worker_only_when_a_hub_is_configured(rehearse):
     assert r.app.panel.can_sync is True
     r.tap(button(r.app.panel, "Sync now"))
     assert Worker.asked == 1
+
+
+def test_a_kiosk_that_cannot_play_sound_says_so_in_the_facilitator_layer_and_on_try(rehearse):
+    from kiosk.ui.chime import RecordingChime
+
+    r = rehearse(chime=RecordingChime(can_play=False))  # no audio device
+    r.app.open_facilitator()
+    assert "sound cannot play" not in r.app.panel.session_text  # not known before a chime was tried
+    r.app.panel.ask_pin()
+    r.frame()
+    for digit in r.station.config.pin:
+        r.tap(button(modal(PinPad), digit))
+    card = modal(SettingsCard)
+    r.tap(button(card, "Try"))
+    assert card.volume_text == "sound cannot play here (no audio device?)"
+    assert r.station.room.health.sound_ok is False
+    card.dismiss(animation=False)
+    r.app.panel.show(r.station.room.view())
+    r.frame()
+    assert "sound cannot play: the chimes are silent" in r.app.panel.session_text
