@@ -45,6 +45,25 @@ ifeq (bench-compare,$(firstword $(MAKECMDGOALS)))
 	@:
 endif
 
+# the long reliability runs (bench/README.md, "Long runs"): each ends with one VERDICT line; LONG_ARGS=--short here
+LONG_ARGS ?=
+long-kill: $(STAMP)
+	$(VENV)/bin/python bench/long/kill.py $(LONG_ARGS)
+
+long-unplug: $(STAMP)
+	$(VENV)/bin/python bench/long/unplug.py $(LONG_ARGS)
+
+long-sync: $(STAMP)
+	$(VENV)/bin/python bench/long/sync_faults.py $(LONG_ARGS)
+
+long-fuzz: $(STAMP)
+	$(VENV)/bin/python bench/long/fuzz.py $(LONG_ARGS)
+
+long-powercut: $(STAMP)
+	$(VENV)/bin/python bench/long/powercut.py $(LONG_ARGS)
+
+long: long-kill long-unplug long-sync long-fuzz long-powercut
+
 screenshots: $(STAMP)
 	$(VENV)/bin/python -m kiosk.ui.screenshots --out screenshots
 

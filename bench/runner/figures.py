@@ -44,7 +44,7 @@ def record(bench: str, figure: str, value: float, unit: str, *, baseline: float 
     """One figure: its value, the baseline measured in the same run, the budget and the verdict."""
     ratio, verdict = judge(float(value), None if baseline is None else float(baseline), limit, against, op)
     if not budget and limit is not None:
-        budget = f"{'ratio' if against == 'ratio' else 'value'} {op} {limit:g}{'x' if against == 'ratio' else ' ' + unit}"
+        budget = f"{'ratio' if against == 'ratio' else 'value'} {op} {limit:.3g}{'x' if against == 'ratio' else ' ' + unit}"
     entry = {"bench": bench, "figure": figure, "value": float(value), "unit": unit,
              "baseline": None if baseline is None else float(baseline), "baseline_label": baseline_label,
              "ratio": ratio, "budget": budget or "(reported)", "limit": limit, "against": against, "op": op,
