@@ -5,7 +5,7 @@ VENV := .venv
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: run test hub bench bench-quick bench-compare bench-deps long long-kill long-unplug long-sync long-fuzz long-powercut screenshots constraints mutate clean
+.PHONY: run test hub bench bench-quick bench-compare bench-deps long long-fleet long-kill long-unplug long-sync long-fuzz long-powercut screenshots constraints mutate clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "room kiosk needs Python 3.11 or newer: install python3 (3.11+) and python3-venv"; exit 1; }
@@ -27,7 +27,7 @@ hub: $(STAMP)
 # every bench in bench/, one table, bench/results/<date>.json and .png (bench/README.md); BENCH_ARGS=--quick for minutes
 BENCH_ARGS ?=
 bench-deps: $(STAMP)
-	@$(VENV)/bin/python -c 'import matplotlib' 2>/dev/null || $(VENV)/bin/python -m pip install --quiet -e '.[bench]'
+	@$(VENV)/bin/python -c 'import matplotlib, mfusepy' 2>/dev/null || $(VENV)/bin/python -m pip install --quiet -e '.[bench]'
 
 bench: bench-deps
 	$(VENV)/bin/python bench/run.py $(BENCH_ARGS)
@@ -59,10 +59,13 @@ long-sync: $(STAMP)
 long-fuzz: $(STAMP)
 	$(VENV)/bin/python bench/long/fuzz.py $(LONG_ARGS)
 
-long-powercut: $(STAMP)
+long-powercut: bench-deps
 	$(VENV)/bin/python bench/long/powercut.py $(LONG_ARGS)
 
-long: long-kill long-unplug long-sync long-fuzz long-powercut
+long-fleet: $(STAMP)
+	$(VENV)/bin/python bench/long/fleet.py $(LONG_ARGS)
+
+long: long-kill long-unplug long-sync long-fuzz long-powercut long-fleet
 
 screenshots: $(STAMP)
 	$(VENV)/bin/python -m kiosk.ui.screenshots --out screenshots
