@@ -5,7 +5,7 @@ VENV := .venv
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
-.PHONY: run test hub bench bench-quick bench-compare bench-deps long long-fleet long-kill long-unplug long-sync long-fuzz long-powercut screenshots constraints mutate clean
+.PHONY: run test hub bench bench-quick bench-compare bench-deps long long-fleet long-soak long-kill long-unplug long-sync long-fuzz long-powercut screenshots constraints mutate clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON)" || { echo "room kiosk needs Python 3.11 or newer: install python3 (3.11+) and python3-venv"; exit 1; }
@@ -65,7 +65,10 @@ long-powercut: bench-deps
 long-fleet: $(STAMP)
 	$(VENV)/bin/python bench/long/fleet.py $(LONG_ARGS)
 
-long: long-kill long-unplug long-sync long-fuzz long-powercut long-fleet
+long-soak: $(STAMP)
+	$(VENV)/bin/python bench/long/holding_soak.py $(LONG_ARGS)
+
+long: long-kill long-unplug long-sync long-fuzz long-powercut long-fleet long-soak
 
 screenshots: $(STAMP)
 	$(VENV)/bin/python -m kiosk.ui.screenshots --out screenshots
