@@ -232,6 +232,12 @@ def ui_child(folder: Path, n: int, report: Path, gap: float) -> None:
     results: dict[str, list[float] | str] = {"told": [], "ui_thread": [], "glyph_state": [], "frame": [],
                                              "clock": os.environ.get("KIVY_CLOCK", "default")}
 
+    pinging = threading.Event()
+
+    def pinger() -> None:
+        while not pinging.wait(1.0 if station.room.health.button_ok else 0.05):
+            os.write(pty.master, b"PING\n")
+
     def presser() -> None:
         try:
             if not first_frame.wait(60):
@@ -241,6 +247,12 @@ def ui_child(folder: Path, n: int, report: Path, gap: float) -> None:
             while not link.connected:
                 if time.monotonic() > deadline:
                     raise RuntimeError("the button link did not connect")
+                time.sleep(0.01)
+            heartbeat = threading.Thread(target=pinger, daemon=True)
+            heartbeat.start()  # a firmware button PINGs every second; a silent one is a button fault, not quiet
+            while not station.room.health.button_ok:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the button never counted as working (its PINGs were not heard)")
                 time.sleep(0.01)
             time.sleep(0.5)
             flips0, began = state.get("flips", 0), time.perf_counter()
@@ -263,6 +275,7 @@ def ui_child(folder: Path, n: int, report: Path, gap: float) -> None:
         except Exception as exc:  # thread boundary: report, and let the app close
             results["error"] = f"{type(exc).__name__}: {exc}"
         finally:
+            pinging.set()
             report.write_text(json.dumps(results))
             Clock.schedule_once(lambda _dt: app.stop(), 0)
 
