@@ -3,8 +3,8 @@
 Not compressed: the kiosk takes its time from kiosk/clock.py and Kivy's Clock, and a fast clock for the
 running app would need a seam inside kiosk/ui (a later task). So the 8 hours are real hours
 (`--minutes 480`); `--short` runs 3 minutes, enough to see the first growth, not a slow leak.
-Every --interval seconds: private memory (USS) of the process tree, CPU (app + X server) and frames flipped over the
-interval. Judged after the first fifth (warm-up): USS growth extrapolated per hour, CPU and redraws of the
+Every --interval seconds: private dirty memory + swap of the process tree (what a leak grows), CPU (app + X server) and frames flipped over the
+interval. Judged after the first fifth (warm-up): its growth extrapolated per hour, CPU and redraws of the
 last third against the first third.
 
     python bench/long/holding_soak.py [--minutes 480] [--interval 30] [--short]
@@ -33,15 +33,15 @@ DRIFT_LIMIT = 1.25
 
 
 def uss_mib(pid: int) -> float:
-    """Private memory (USS) of the process tree: unlike PSS it does not move when other programs map the same
-    libraries, so a leak shows as a slope and not as noise."""
+    """Private dirty memory plus swap of the process tree: what a leak grows. PSS moves whenever other programs
+    map the same libraries, and clean private pages come and go under memory pressure; these do not."""
     total = 0
     for p in procstat.tree(pid):
         try:
             text = Path(f"/proc/{p}/smaps_rollup").read_text()
         except OSError:
             continue
-        total += sum(int(line.split()[1]) for line in text.splitlines() if line.startswith(("Private_Clean:", "Private_Dirty:")))
+        total += sum(int(line.split()[1]) for line in text.splitlines() if line.startswith(("Private_Dirty:", "Swap:")))
     return total / 1024
 
 
@@ -74,7 +74,7 @@ def main() -> int:
                 cpu = procstat.cpu_share(app, app2) + procstat.cpu_share(server, server2)
                 redraws = (flips2.count - flips.count) / (app2.wall - app.wall)
                 rows.append((app2.wall - started, pss, cpu, redraws))
-                print(f"  {rows[-1][0] / 60:6.1f} min: USS {pss:6.1f} MiB, CPU {cpu * 100:4.1f} %, "
+                print(f"  {rows[-1][0] / 60:6.1f} min: private dirty + swap {pss:6.1f} MiB, CPU {cpu * 100:4.1f} %, "
                       f"{redraws:4.2f} redraws/s", flush=True)
                 app, server, flips = app2, server2, flips2
     except KioskFailed as exc:
@@ -90,7 +90,7 @@ def main() -> int:
                "uss_growth_mib_per_hour": growth, "cpu_first": cpu_first, "cpu_last": cpu_last,
                "redraws_first": red_first, "redraws_last": red_last}
     return finish(NAME, ok,
-                  f"Holding for {minutes:g} min (real time, {len(rows)} samples): private memory (USS) {rows[0][1]:.1f} -> "
+                  f"Holding for {minutes:g} min (real time, {len(rows)} samples): private dirty memory + swap {rows[0][1]:.1f} -> "
                   f"{rows[-1][1]:.1f} MiB, growth after warm-up {growth:+.2f} MiB/h (limit {GROWTH_LIMIT_MIB_PER_HOUR:g}); "
                   f"CPU {cpu_first * 100:.1f} % -> {cpu_last * 100:.1f} % of a core (drift {cpu_drift:.2f}x, limit "
                   f"{DRIFT_LIMIT}x); redraws {red_first:.2f} -> {red_last:.2f} /s"
