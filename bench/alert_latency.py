@@ -33,6 +33,7 @@ sys.path.insert(0, str(REPO))
 
 import requests  # noqa: E402
 
+from bench.runner import figures  # noqa: E402
 from kiosk.config import ButtonConfig, Config, HubConfig, PathsConfig  # noqa: E402
 from kiosk.session import facts as F  # noqa: E402
 from kiosk.station import Station  # noqa: E402
@@ -200,6 +201,11 @@ def run(presses: int, kiosks: int, postgres: str | None) -> None:
         print(f"  ratio press->webhook p50 / bare upload p50: {pct(to_webhook, 50) / pct(upload, 50):.1f}x "
               "(the kiosk's serial read, journal fsync and sync hop, the hub's commit, the sender and the POST)")
         print("  the staff page itself refreshes once a second: add 0 to 1 s (mean 0.5 s) to the board figure")
+        backend = "PostgreSQL" if postgres else "SQLite"
+        figures.record("alert_latency", f"press -> staff webhook p99 ({backend})", pct(to_webhook, 99), "ms",
+                       baseline=pct(upload, 99), baseline_label="bare upload p99")
+        figures.record("alert_latency", f"press -> staff board data p99 ({backend})", pct(to_board, 99), "ms",
+                       baseline=pct(upload, 99), baseline_label="bare upload p99")
     finally:
         for s in stations:
             s.stop()
@@ -214,7 +220,9 @@ def main() -> int:
     parser.add_argument("--presses", type=int, default=50)
     parser.add_argument("--kiosks", type=int, default=20)
     parser.add_argument("--postgres", default=None, help="a PostgreSQL server URL; a fresh database is made on it")
+    figures.json_option(parser)
     args = parser.parse_args()
+    figures.apply_json(args)
     try:
         if args.postgres:
             with fresh_postgres_database(args.postgres, "alertbench") as url:
@@ -223,6 +231,7 @@ def main() -> int:
             run(args.presses, args.kiosks, None)
     except Exception as exc:   # a bench reports; it never fails the build
         print(f"alert_latency: not measured: {type(exc).__name__}: {exc}")
+        figures.not_measured("alert_latency", f"{type(exc).__name__}: {exc}")
     return 0
 
 

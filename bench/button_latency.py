@@ -38,6 +38,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.runner import figures  # noqa: E402
 from kiosk.button.link import ButtonLink  # noqa: E402
 from kiosk.button.port import open_port  # noqa: E402
 from kiosk.clock import SystemClock  # noqa: E402
@@ -231,6 +232,12 @@ def ui_child(folder: Path, n: int, report: Path, gap: float) -> None:
     results: dict[str, list[float] | str] = {"told": [], "ui_thread": [], "glyph_state": [], "frame": [],
                                              "clock": os.environ.get("KIVY_CLOCK", "default")}
 
+    pinging = threading.Event()
+
+    def pinger() -> None:
+        while not pinging.wait(1.0 if station.room.health.button_ok else 0.05):
+            os.write(pty.master, b"PING\n")
+
     def presser() -> None:
         try:
             if not first_frame.wait(60):
@@ -240,6 +247,12 @@ def ui_child(folder: Path, n: int, report: Path, gap: float) -> None:
             while not link.connected:
                 if time.monotonic() > deadline:
                     raise RuntimeError("the button link did not connect")
+                time.sleep(0.01)
+            heartbeat = threading.Thread(target=pinger, daemon=True)
+            heartbeat.start()  # a firmware button PINGs every second; a silent one is a button fault, not quiet
+            while not station.room.health.button_ok:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the button never counted as working (its PINGs were not heard)")
                 time.sleep(0.01)
             time.sleep(0.5)
             flips0, began = state.get("flips", 0), time.perf_counter()
@@ -262,6 +275,7 @@ def ui_child(folder: Path, n: int, report: Path, gap: float) -> None:
         except Exception as exc:  # thread boundary: report, and let the app close
             results["error"] = f"{type(exc).__name__}: {exc}"
         finally:
+            pinging.set()
             report.write_text(json.dumps(results))
             Clock.schedule_once(lambda _dt: app.stop(), 0)
 
@@ -317,7 +331,9 @@ def main() -> int:
     parser.add_argument("--no-ui", action="store_true", help="skip part 2")
     parser.add_argument("--ui-child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--report", type=Path, help=argparse.SUPPRESS)
+    figures.json_option(parser)
     args = parser.parse_args()
+    figures.apply_json(args)
     if args.ui_child:
         ui_child(args.ui_child, args.ui_presses, args.report, args.gap)
         return 0
@@ -340,12 +356,18 @@ def main() -> int:
         print(f"  overhead over the two baselines (p50): {statistics.median(core['glyph']) - base:+.2f} ms "
               f"(ratio {statistics.median(core['glyph']) / base:.2f})")
         print(f"  {verdict(pct(core['glyph'], 99))} (to the glyph state; no frame in part 1)")
+        floor = pct(hop, 99) + pct(commit, 99)
+        figures.record(NAME, "press -> glyph state p99 (no frame)", pct(core["glyph"], 99), "ms", baseline=floor,
+                       baseline_label="serial hop + commit p99", limit=50.0, against="value", op="<",
+                       budget="p99 < 50 ms")
         if args.no_ui:
             print("part 2, to the frame on screen: not measured (--no-ui)")
+            figures.not_measured(NAME, "press -> frame: --no-ui")
             return 0
         results, how = ui_path(folder / "ui", args.ui_presses, args.gap)
         if results is None:
             print(f"part 2, to the frame on screen: not measured: {how}")
+            figures.not_measured(NAME, f"press -> frame: {how.splitlines()[0]}")
             return 0
         print(f"part 2, the real kiosk app {how}, Kivy clock {results['clock']}: pty write -> glyph on screen;")
         print(f"  each press is resolved and the next comes {args.gap * 1000:.0f} ms after the quiet glyph is shown")
@@ -354,6 +376,9 @@ def main() -> int:
         print(line("press -> app.glyph_state changed (UI thread)", results["glyph_state"]))
         print(line("press -> next Window.on_flip (on screen)", results["frame"]))
         print(f"  {verdict(pct(results['frame'], 99))} (press to the frame that shows the glyph)")
+        figures.record(NAME, "press -> glyph on screen p99", pct(results["frame"], 99), "ms", baseline=floor,
+                       baseline_label="serial hop + commit p99", limit=50.0, against="value", op="<",
+                       budget="p99 < 50 ms")
         print(f"  the app flipped {results['flips_per_second']:.1f} frames a second during the run "
               f"(two glyph changes per press)")
     return 0

@@ -25,6 +25,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.runner import figures  # noqa: E402
 from kiosk.clock import FakeClock  # noqa: E402
 from kiosk.config import ExportConfig  # noqa: E402
 from kiosk.store.journal import Journal  # noqa: E402
@@ -111,7 +112,9 @@ def main() -> int:
     parser.add_argument("--child", choices=["copy", "plain", "sealed"], help=argparse.SUPPRESS)
     parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--to", type=Path, help=argparse.SUPPRESS)
+    figures.json_option(parser)
     args = parser.parse_args()
+    figures.apply_json(args)
     if args.child:
         child(args.child, args.data, args.to)
         return 0
@@ -132,6 +135,10 @@ def main() -> int:
                   f"{m['bytes'] / 1e6:6.1f} MB written, {m['events'] / m['seconds']:8.0f} events/s; "
                   f"{m['seconds'] / base['seconds']:5.1f}x the copy's time, "
                   f"{m['peak_mb'] / base['peak_mb']:4.2f}x its peak memory")
+            figures.record("export", f"{args.events} events exported {case}: time", m["seconds"], "s",
+                           baseline=base["seconds"], baseline_label="copy the journal file")
+            figures.record("export", f"{args.events} events exported {case}: peak RSS", m["peak_mb"], "MB",
+                           baseline=base["peak_mb"], baseline_label="copy the journal file")
         print("budget: a year of logs in bounded memory (the peak stays near the copy's, whatever the size)")
     finally:
         if args.keep is None:

@@ -26,6 +26,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.runner import figures  # noqa: E402
 from kiosk.clock import SystemClock  # noqa: E402
 from kiosk.config import Config, HubConfig  # noqa: E402
 from kiosk.room import Room  # noqa: E402
@@ -115,7 +116,9 @@ def main() -> int:
     parser.add_argument("--interval", type=float, default=0.05, help="seconds between one call's "
                         "resolution and the next press")
     parser.add_argument("--drop", type=float, default=1 / 3, help="share of requests the lossy link drops")
+    figures.json_option(parser)
     args = parser.parse_args()
+    figures.apply_json(args)
     logging.basicConfig(level=logging.ERROR)  # the kiosk's warnings about dropped requests are the point here
 
     results: dict[str, tuple[list[float], list[float]]] = {"clean": ([], []), "lossy": ([], [])}
@@ -143,6 +146,9 @@ def main() -> int:
     print(f"  ratio lossy/clean: p50 {percentile(lossy, 50) / percentile(clean, 50):.1f}x, "
           f"p99 {p99 / percentile(clean, 99):.1f}x; drain {statistics.median(results['lossy'][1]) / statistics.median(results['clean'][1]):.1f}x")
     print(f"  budget: p99 within about {BUDGET_P99:.0f} s on the lossy link: {'PASS' if p99 <= BUDGET_P99 else 'OVER'}")
+    figures.record("help_backlog", f"help press -> hub confirms p99, lossy link, {args.events} backlog", p99 * 1000,
+                   "ms", baseline=percentile(clean, 99) * 1000, baseline_label="clean link p99",
+                   limit=BUDGET_P99 * 1000, against="value", budget=f"p99 <= about {BUDGET_P99:.0f} s")
     return 0
 
 

@@ -25,6 +25,7 @@ sys.path.insert(0, str(REPO))
 import requests  # noqa: E402
 from peewee import (BooleanField, CharField, DoubleField, IntegerField, Model, TextField)  # noqa: E402
 
+from bench.runner import figures as bench_figures  # noqa: E402
 from kiosk.hub.database import make_database, open_hub_database  # noqa: E402
 from kiosk.hub.ingest import store_batch  # noqa: E402
 from kiosk.hub.rooms import add_room  # noqa: E402
@@ -131,13 +132,18 @@ def run(label: str, data: Path, url: str | None, n: int, size: int) -> None:
     print(f"\n{label}: {n} events, batches of {size}")
     for name, rate in figures.items():
         print(f"  {name:34s} {rate:10.0f} events/s   ratio to baseline {rate / base:5.2f}")
+        if not name.startswith("baseline"):
+            bench_figures.record("hub_ingest", f"{label.split(' ')[0]}: {name}", rate, "events/s", baseline=base,
+                                 baseline_label="plain peewee insert")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--batch", type=int, default=1000)
+    bench_figures.json_option(parser)
     args = parser.parse_args()
+    bench_figures.apply_json(args)
     with tempfile.TemporaryDirectory(prefix="hub-bench-") as tmp:
         run("SQLite (WAL, synchronous=FULL)", Path(tmp) / "sqlite", None, args.events, args.batch)
         if pg_available():
@@ -145,6 +151,7 @@ def main() -> int:
                 run("PostgreSQL", Path(tmp) / "pg", url, args.events, args.batch)
         else:
             print("\nPostgreSQL: not running at 127.0.0.1:5432, skipped")
+            bench_figures.not_measured("hub_ingest", "PostgreSQL: not running at 127.0.0.1:5432")
     return 0
 
 

@@ -3,29 +3,40 @@
 Each side gets its own fresh Xvfb (800x480x24) and is measured over the same
 window after a warm-up; CPU counts the app's whole process tree plus the X
 server it draws to (presenting frames is part of their cost). Budgets
-(DESIGN.md): CPU at most 1/2 of Chromium's, PSS at most 1/3 of Chromium's.
+(DESIGN.md, tightened by issue 15): CPU at most 1/4 of Chromium's and at most
+1.5x the same window showing a still image (bench/ui/still_app.py, the floor);
+PSS at most 1/3 of Chromium's and at most 1.1x a minimal Kivy app's
+(bench/ui/minimal_app.py, one Label).
     python bench/ui_cpu_memory.py [--window 20] [--warmup 6]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
+import signal
+import subprocess
+import tempfile
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.ui import report, screen  # noqa: E402
+from bench.runner import figures  # noqa: E402
+from bench.ui import flips, report, screen  # noqa: E402
 from bench.ui.chromium import PAGE, Chromium, ChromiumFailed, binary  # noqa: E402
 from bench.ui.kiosk_run import KioskFailed, KioskRun, app_available  # noqa: E402
 from bench.ui.measure import Window, measure  # noqa: E402
 from bench.ui.xserver import Xvfb  # noqa: E402
 
 NAME = "ui_cpu_memory"
-CPU_BUDGET = 0.5
+CPU_BUDGET = 0.25
 PSS_BUDGET = 1 / 3
+STILL_CPU_BUDGET = 1.5
+MINIMAL_PSS_BUDGET = 1.1
+UI = Path(__file__).resolve().parent / "ui"
 
 
 def keep_screen(env: dict[str, str], screens: Path | None, name: str) -> None:
@@ -44,6 +55,25 @@ def kiosk_holding(window: float, warmup: float, screens: Path | None) -> tuple[W
         after = kiosk.flips()
         keep_screen(x.env(), screens, "kiosk-holding.png")
         return measured, (after.count - before.count) / measured.seconds
+
+
+def kivy_side(script: Path, window: float, warmup: float) -> Window:
+    """A plain Kivy script (the still image, the minimal app) measured like the kiosk: own Xvfb, same window."""
+    with Xvfb() as x, tempfile.TemporaryDirectory(prefix="bench-kivy-side-") as tmp:
+        env = x.env()
+        env["KIVY_HOME"] = str(Path(tmp) / "kivy-home")
+        probe = Path(tmp) / "flips.txt"
+        process = subprocess.Popen([sys.executable, str(flips.PROBE), str(probe), str(script)], env=env,
+                                   stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                   start_new_session=True)
+        try:
+            if not flips.wait_first(probe, lambda: process.poll() is None, 60).count:
+                raise KioskFailed(f"{script.name} showed no frame")
+            time.sleep(warmup)
+            return measure(process.pid, x.pid, window)
+        finally:
+            os.killpg(process.pid, signal.SIGTERM)
+            process.wait(timeout=10)
 
 
 def chromium_holding(window: float, warmup: float, screens: Path | None) -> Window:
@@ -68,7 +98,9 @@ def main() -> int:
     parser.add_argument("--window", type=float, default=20.0, help="seconds measured (default 20)")
     parser.add_argument("--warmup", type=float, default=6.0, help="seconds after the first frame (default 6)")
     parser.add_argument("--screens", type=Path, help="save a screenshot of each side here (needs xwd)")
+    figures.json_option(parser)
     args = parser.parse_args()
+    figures.apply_json(args)
     missing = [tool for tool, ok in (("Xvfb (apt-get install xvfb)", shutil.which("Xvfb")),
                                      ("chromium (apt-get install chromium)", binary())) if not ok]
     if missing:
@@ -92,10 +124,29 @@ def main() -> int:
         print("\n".join(lines))
         report.skipped(NAME, f"the kiosk screen cannot run: {why_not}")
         return 0
-    lines = describe("kiosk (Kivy)", kiosk, f"{redraws:.2f} redraws/s") + lines
+    try:
+        still = kivy_side(UI / "still_app.py", args.window, args.warmup)
+        minimal = kivy_side(UI / "minimal_app.py", args.window, args.warmup)
+    except KioskFailed as exc:
+        report.skipped(NAME, f"a Kivy baseline cannot run: {exc}")
+        return 0
+    lines = (describe("kiosk (Kivy)", kiosk, f"{redraws:.2f} redraws/s") + lines
+             + describe("still image (Kivy)", still) + describe("minimal Kivy app", minimal))
     print("\n".join(lines))
     print(report.ratio_line("CPU kiosk / chromium", kiosk.total_cpu, browser.total_cpu, CPU_BUDGET))
+    print(report.ratio_line("CPU kiosk / still image", kiosk.total_cpu, still.total_cpu, STILL_CPU_BUDGET))
     print(report.ratio_line("PSS kiosk / chromium", kiosk.pss_kib, browser.pss_kib, PSS_BUDGET))
+    print(report.ratio_line("PSS kiosk / minimal Kivy app", kiosk.pss_kib, minimal.pss_kib, MINIMAL_PSS_BUDGET))
+    cpu, mem = kiosk.total_cpu * 100, kiosk.pss_kib / 1024
+    figures.record(NAME, "Holding CPU (app + X) vs Chromium", cpu, "% core", baseline=browser.total_cpu * 100,
+                   baseline_label="chromium --kiosk, CSS", limit=CPU_BUDGET)
+    figures.record(NAME, "Holding CPU (app + X) vs still image", cpu, "% core", baseline=still.total_cpu * 100,
+                   baseline_label="same window, still image", limit=STILL_CPU_BUDGET)
+    figures.record(NAME, "Holding PSS vs Chromium", mem, "MiB", baseline=browser.pss_kib / 1024,
+                   baseline_label="chromium --kiosk, CSS", limit=PSS_BUDGET)
+    figures.record(NAME, "Holding PSS vs minimal Kivy app", mem, "MiB", baseline=minimal.pss_kib / 1024,
+                   baseline_label="minimal Kivy app", limit=MINIMAL_PSS_BUDGET)
+    figures.record(NAME, "Holding redraws during the window", redraws, "/s")
     return 0
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.runner import figures  # noqa: E402
 from bench.ui import flips, procstat, report  # noqa: E402
 from bench.ui.kiosk_run import KioskFailed, KioskRun, app_available  # noqa: E402
 from bench.ui.xserver import Xvfb  # noqa: E402
@@ -68,7 +69,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--window", type=float, default=10.0, help="seconds counted (default 10)")
     parser.add_argument("--settle", type=float, default=3.0, help="seconds after the first frame (default 3)")
+    figures.json_option(parser)
     args = parser.parse_args()
+    figures.apply_json(args)
     if not shutil.which("Xvfb"):
         report.skipped(NAME, "missing Xvfb (apt-get install xvfb)")
         return 0
@@ -94,6 +97,11 @@ def main() -> int:
     print(report.figure("kiosk Holding (breathing shape)", f"{holding[0]:.2f} /s",
                         f"CPU {report.percent(holding[1])} (about {report.percent(holding[0] * MS_PER_REDRAW / 1000)}"
                         f" at {MS_PER_REDRAW:.0f} ms a redraw)"))
+    figures.record(NAME, "Welcome redraws, nothing moving", welcome[0], "/s", baseline=baseline,
+                   baseline_label="minimal app left alone", limit=0.0, against="value", budget="0 /s")
+    figures.record(NAME, "Holding redraws (breathing shape)", holding[0], "/s", baseline=baseline,
+                   baseline_label="minimal app left alone")
+    figures.record(NAME, "Holding CPU of its process", holding[1] * 100, "% core")
     return 0
 
 

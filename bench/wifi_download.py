@@ -27,6 +27,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from bench.runner import figures  # noqa: E402
 from bench.ui import flips, procstat, report  # noqa: E402
 from bench.ui.kiosk_run import KioskFailed, KioskRun, app_available, seed_holding  # noqa: E402
 from bench.ui.xserver import Xvfb  # noqa: E402
@@ -139,7 +140,9 @@ def main() -> int:
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--window", type=float, default=10.0, help="seconds of each quiet window (default 10)")
     parser.add_argument("--settle", type=float, default=3.0)
+    figures.json_option(parser)
     args = parser.parse_args()
+    figures.apply_json(args)
     if not shutil.which("Xvfb"):
         report.skipped(NAME, "missing Xvfb (apt-get install xvfb)")
         return 0
@@ -197,6 +200,10 @@ def main() -> int:
                         " (a plateau: glibc keeps a peak per serving thread's arena)"))
     print(report.figure("memory, after the downloads", f"RSS {report.mib(after['rss'])}",
                         f"PSS {report.mib(after['pss'])}"))
+    figures.record(NAME, "redraws/s during a download", during["redraws"], "/s", baseline=before["redraws"],
+                   baseline_label="page open, no download", limit=1.1, budget="the same within 10 % (<= 1.1x)")
+    figures.record(NAME, "peak RSS during the third download", third["rss"] / 1024, "MiB",
+                   baseline=during["rss"] / 1024, baseline_label="peak during the first")
     return 0
 
 

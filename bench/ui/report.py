@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import statistics
 
+from bench.runner import figures
+
 
 def verdict(value: float, limit: float) -> str:
     return "PASS" if value <= limit else "OVER"
@@ -38,3 +40,4 @@ def median(values: list[float]) -> float:
 
 def skipped(bench: str, reason: str) -> None:
     print(f"{bench}: not measured: {reason}")
+    figures.not_measured(bench, reason)

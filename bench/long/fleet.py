@@ -1,0 +1,180 @@
+"""The fleet soak: simulated kiosks and staff pages against two hub processes on one PostgreSQL.
+
+Real Stations (journal, room, sync worker; no screen, no button) reach two `kiosk hub serve` processes
+through a round-robin proxy (tests/sync/faultproxy.py, forwarding only), both hubs on one PostgreSQL
+database. Each kiosk journals an event every --every seconds; staff pages (logged-in sessions) poll
+/board.json once a second, as the page does. Every --help-every seconds a random kiosk raises a help
+call: timed to the board showing it and to the staff webhook (each hub's alerts.toml), then resolved.
+At the end every kiosk's outbox must drain and the database must hold every event once. The hubs'
+CPU (utime+stime over the run) and PSS are reported per kiosk.
+
+    python bench/long/fleet.py [--kiosks 200] [--staff 20] [--minutes 10] [--short]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import random
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+
+from bench.alert_latency import SECRET, staff_session, station, timed_receiver  # noqa: E402
+from bench.long.verdict import finish  # noqa: E402
+from bench.ui import procstat  # noqa: E402
+from kiosk.session import facts as F  # noqa: E402
+from kiosk.store import outbox  # noqa: E402
+from tests.hub.hubproc import fresh_postgres_database, start_hub  # noqa: E402
+from tests.needs import PG_DSN, pg_available  # noqa: E402
+from tests.sync.faultproxy import FORWARD, FaultProxy  # noqa: E402
+from tests.sync.hubside import stored_by_room, stored_uuids  # noqa: E402
+
+NAME = "long-fleet"
+BOARD_BUDGET_MS = 2000.0  # the board's data within 2 s of the press (the page adds up to 1 s)
+ALERT_BUDGET_MS = 5000.0
+
+
+def p99(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(0.99 * (len(ordered) - 1))))] if ordered else float("nan")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--kiosks", type=int, default=200)
+    parser.add_argument("--staff", type=int, default=20)
+    parser.add_argument("--minutes", type=float, default=10.0)
+    parser.add_argument("--every", type=float, default=5.0, help="seconds between one kiosk's events")
+    parser.add_argument("--help-every", type=float, default=10.0)
+    parser.add_argument("--short", action="store_true", help="40 kiosks, 4 staff pages, 1 minute")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.ERROR)
+    kiosks, staff_pages, minutes = (40, 4, 1.0) if args.short else (args.kiosks, args.staff, args.minutes)
+    if not pg_available():
+        return finish(NAME, False, "not run: PostgreSQL is not running at 127.0.0.1:5432", short=args.short)
+    receiver = timed_receiver()
+    os.environ["BENCH_WEBHOOK_SECRET"] = SECRET
+    stop = threading.Event()
+    stations, pollers = [], []
+    board_ms, alert_ms, poll_errors = [], [], [0]
+    with fresh_postgres_database(PG_DSN, prefix="longfleet") as database, \
+            tempfile.TemporaryDirectory(prefix="long-fleet-") as tmp:
+        folder = Path(tmp)
+        hubs = []
+        for name in ("hub-a", "hub-b"):
+            (folder / name).mkdir()
+            (folder / name / "alerts.toml").write_text(
+                f'[[channel]]\nname = "bench"\ntype = "webhook"\nurl = "{receiver.url}/hook"\n'
+                'secret_env = "BENCH_WEBHOOK_SECRET"\n')
+            hubs.append(start_hub(folder / name, database=database, threads=16))
+        proxy = FaultProxy([h.port for h in hubs], seed=1, weights={FORWARD: 1.0}).start()
+        try:
+            hubs[0].set_password("staff", "correct horse")
+            tokens = {f"Room {n}": hubs[n % 2].add_room(f"Room {n}") for n in range(1, kiosks + 1)}
+            (folder / "kiosks").mkdir()
+            for name, token in tokens.items():
+                stations.append(station(folder / "kiosks", name, proxy.url, token, None))
+            staff = [staff_session(h.url) for h in hubs]
+
+            def poll(session) -> None:
+                while not stop.is_set():
+                    try:
+                        session.get(f"{proxy.url}/board.json", timeout=10).raise_for_status()
+                    except Exception:  # a staff page that misses a refresh shows it on the next
+                        poll_errors[0] += 1
+                    stop.wait(1.0)
+
+            for i in range(staff_pages):
+                t = threading.Thread(target=poll, args=(staff_session(hubs[i % 2].url),), daemon=True)
+                t.start()
+                pollers.append(t)
+
+            def produce(index: int, s) -> None:
+                n = 0
+                stop.wait(random.Random(index).uniform(0, args.every))
+                while not stop.is_set():
+                    s.journal.append("fleet.tick", {"n": n})
+                    n += 1
+                    stop.wait(args.every)
+
+            producers = [threading.Thread(target=produce, args=(i, s), daemon=True) for i, s in enumerate(stations)]
+            for t in producers:
+                t.start()
+            hub_start = [procstat.sample(h.proc.pid) for h in hubs]
+            started = time.monotonic()
+            rng = random.Random(7)
+            pss = []
+            while time.monotonic() - started < minutes * 60:
+                kiosk = rng.choice(stations)
+                t0 = time.perf_counter()
+                call_id = kiosk.room.raise_help(source="bench")
+                deadline = time.monotonic() + 30
+                while not staff[0].get(f"{hubs[0].url}/board.json", timeout=10).json()["alert"]["unanswered"]:
+                    if time.monotonic() > deadline:
+                        raise RuntimeError("a help call never reached the board")
+                    time.sleep(0.05)
+                board_ms.append((time.perf_counter() - t0) * 1000)
+                alert_ms.append((receiver.wait_event("raised", call_id) - t0) * 1000)
+                kiosk.room.change_help(F.HELP_RESOLVED, call_id, by="bench")
+                while staff[0].get(f"{hubs[0].url}/board.json", timeout=10).json()["alert"]["unanswered"]:
+                    if time.monotonic() > deadline:
+                        raise RuntimeError("a resolved call stayed on the board")
+                    time.sleep(0.05)
+                pss.append(sum(procstat.tree_pss_kib(h.proc.pid)[0] for h in hubs))
+                print(f"  {time.monotonic() - started:4.0f} s: help call on the board in {board_ms[-1]:.0f} ms, "
+                      f"webhook in {alert_ms[-1]:.0f} ms", flush=True)
+                time.sleep(max(0.0, args.help_every - (time.perf_counter() - t0)))
+            stop.set()
+            hub_cpu = sum(procstat.cpu_share(a, procstat.sample(h.proc.pid)) for a, h in zip(hub_start, hubs))
+            for t in producers:
+                t.join(10)
+            drain_started = time.monotonic()
+            while any(outbox.counts(s.journal).waiting for s in stations):
+                if time.monotonic() - drain_started > 180:
+                    break
+                time.sleep(0.5)
+            drained = not any(outbox.counts(s.journal).waiting for s in stations)
+            expected = {s.room.config.room: {r.uuid for r in s.journal.records()} for s in stations}
+            for s in stations:
+                s.stop()
+            stations = []
+            by_room = stored_by_room(database)
+            counts = stored_uuids(folder / "hub-a", database)
+        finally:
+            stop.set()
+            for s in stations:
+                s.stop()
+            proxy.stop()
+            for h in hubs:
+                h.stop()
+            receiver.stop()
+    events = sum(len(u) for u in expected.values())
+    missing = sum(len(u - by_room.get(room, set())) for room, u in expected.items())
+    twice = sum(1 for n in counts.values() if n > 1)
+    pss_mib = statistics.mean(pss) / 1024 if pss else float("nan")
+    ok = (drained and missing == 0 and twice == 0 and p99(board_ms) <= BOARD_BUDGET_MS
+          and p99(alert_ms) <= ALERT_BUDGET_MS)
+    figures = {"kiosks": kiosks, "staff_pages": staff_pages, "minutes": minutes, "events": events,
+               "missing": missing, "twice": twice, "drained": drained, "calls": len(board_ms),
+               "board_p99_ms": p99(board_ms), "webhook_p99_ms": p99(alert_ms), "hub_cpu_core": hub_cpu,
+               "hub_pss_mib": pss_mib, "poll_errors": poll_errors[0]}
+    return finish(NAME, ok,
+                  f"{kiosks} kiosks, {staff_pages} staff pages, two hubs on one PostgreSQL for {minutes:g} min: "
+                  f"{events:,} events, {missing} missing, {twice} stored twice, outboxes drained: {drained}; "
+                  f"{len(board_ms)} help calls, on the board p99 {p99(board_ms):.0f} ms (budget {BOARD_BUDGET_MS:.0f}), "
+                  f"webhook p99 {p99(alert_ms):.0f} ms (budget {ALERT_BUDGET_MS:.0f}); hubs together "
+                  f"{hub_cpu * 100:.1f} % of a core ({hub_cpu * 100 / kiosks:.2f} % per kiosk), PSS {pss_mib:.0f} MiB "
+                  f"({pss_mib * 1024 / kiosks:.0f} KiB per kiosk); {poll_errors[0]} staff refreshes failed",
+                  figures, args.short)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
