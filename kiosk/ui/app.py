@@ -32,7 +32,7 @@ from kiosk.station import Station
 from kiosk.ui import cornerglyph, holdring  # noqa: F401  (registers widget classes for kv)
 from kiosk.ui.breathing import BreathingShape, ProgressArc
 from kiosk.ui.bridge import Bridge
-from kiosk.ui.chime import SOUNDLESS_PROFILES, Chime, KivyChime, audible_volume
+from kiosk.ui.chime import SOUNDLESS_PROFILES, Chime, KivyChime, sounded
 from kiosk.ui.drift import (CUE_DRIFT_SECONDS, PHASE_DRIFT_SECONDS, PRESENCE_SECONDS, PRESENCE_STEPS, Fade,
                              PaletteDrift, SceneChange)
 from kiosk.ui.pacer import Pacer, Schedule
@@ -205,13 +205,8 @@ class KioskApp(App):
         self.refresh()
 
     def play_chime(self, name: str) -> bool | None:
-        """Plays it (None in a soundless profile); a chime that cannot play is told to the adults."""
-        if self.profile in SOUNDLESS_PROFILES:
-            return None
-        played = bool(self.chime.play(name, audible_volume(self.chime_volume)))
-        if played != self.room.health.sound_ok:
-            self.room.update_health(sound_ok=played)
-        return played
+        """None in a soundless profile; otherwise whether it played (a failure reaches Health.sound_ok)."""
+        return None if self.profile in SOUNDLESS_PROFILES else sounded(self.chime, self.room, name, self.chime_volume)
 
     # --- showing a view --------------------------------------------------------------
 

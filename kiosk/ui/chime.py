@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Protocol
 
 from kiosk.config import CHIME_FLOOR
+from kiosk.room import Room
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,14 @@ def chime_file(name: str) -> Path | None:
 def audible_volume(volume: float) -> float:
     """The configured volume, never below the floor (below it a chime would be lost in the room)."""
     return max(CHIME_FLOOR, min(1.0, volume))
+
+
+def sounded(chime: Chime, room: Room, name: str, volume: float) -> bool:
+    """Play a chime and tell the room whether sound works: the adults must know when the cues are silent."""
+    played = bool(chime.play(name, audible_volume(volume)))
+    if played != room.health.sound_ok:
+        room.update_health(sound_ok=played)
+    return played
 
 
 class KivyChime:
