@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+
 import json
 import sys
 import textwrap
@@ -11,6 +13,7 @@ import pytest
 
 from bench import run
 from bench.runner import chart, figures, table
+from tests.needs import need
 
 
 @pytest.fixture
@@ -113,7 +116,7 @@ def test_compare_shows_what_moved_and_verdicts_that_flipped():
 
 
 def test_the_chart_puts_each_judged_figure_against_its_budget(tmp_path):
-    pytest.importorskip("matplotlib", reason="the bench extra: pip install '.[bench]'")
+    need(importlib.util.find_spec("matplotlib") is not None, "matplotlib is missing: make test installs it (test extra)")
     records = [figures.record("a", "ratio", 1.2, "ms", baseline=1.0, limit=1.15),
                figures.record("b", "value", 20.0, "ms", limit=50.0, against="value", op="<"),
                figures.record("c", "info only", 3.0, "s")]
