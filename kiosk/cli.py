@@ -17,6 +17,7 @@ from kiosk.downloads import cli as downloads_cli
 from kiosk.export import cli as export_cli
 from kiosk.hub import cli as hub_cli
 from kiosk.invocation import config_from_args
+from kiosk.language import LANGUAGES, _
 from kiosk.sync import cli as sync_cli
 from kiosk.store.database import DatabaseUnavailable
 from kiosk.store.migrations import SchemaTooNew
@@ -46,7 +47,7 @@ def cmd_sessions(args: argparse.Namespace) -> int:
     config = config_from_args(args)
     with existing_journal(config.paths.database, SystemClock(), read_only=True) as journal:
         if journal is None:
-            print(f"no sessions yet: {config.paths.database} does not exist")
+            print(_("no sessions yet: {path} does not exist").format(path=config.paths.database))
             return 0
         print(describe_sessions(journal, local_zone(config.timezone), limit=args.limit))
     return 0
@@ -91,6 +92,8 @@ def build_parser() -> argparse.ArgumentParser:
     sessions = sub.add_parser("sessions", help="list recent sessions from the journal")
     sessions.add_argument("--data", type=Path, help="data folder (overrides [paths] data)")
     sessions.add_argument("--limit", type=int, default=10, help="how many sessions (default 10)")
+    sessions.add_argument("--language", choices=LANGUAGES, help="the language to print in (default: the config's "
+                                                                "language)")
     sessions.set_defaults(func=cmd_sessions)
 
     for commands in (hub_cli, button_cli, sync_cli, doctor_cli, export_cli, downloads_cli):  # a broken one fails here

@@ -1,4 +1,5 @@
-"""The language the kiosk speaks: gettext catalogs, `_` and `ngettext`, and times in the locale's form.
+"""The language the kiosk speaks: gettext catalogs, `_` and `ngettext`, and the Babel locale for its times
+(kiosk/local_time.py formats them).
 
 The catalogs are the .po files under kiosk/locale/<lang>/LC_MESSAGES/kiosk.po, shipped as package
 data. They are compiled in memory the first time a language is used (Babel's reader and writer),
@@ -14,7 +15,6 @@ from __future__ import annotations
 import gettext
 import io
 import threading
-from datetime import datetime, tzinfo
 from functools import lru_cache
 from pathlib import Path
 
@@ -82,17 +82,3 @@ def N_(message: str) -> str:
 def babel_locale(language: str | None = None) -> str:
     return BABEL_LOCALES.get(language or _current_language, "en_GB")
 
-
-def clock_time(ts: float, zone: tzinfo | None, language: str | None = None) -> str:
-    """A time of day in the locale's short form ("10:42")."""
-    from babel.dates import format_time
-
-    return format_time(datetime.fromtimestamp(ts, zone), "short", locale=babel_locale(language))
-
-
-def day_and_time(when: datetime, language: str | None = None) -> str:
-    """A day and time in the locale's form ("Tue 1 Dec 10:42", "Di., 1. Dez. 10:42")."""
-    from babel.dates import format_skeleton, format_time
-
-    loc = babel_locale(language)
-    return f"{format_skeleton('MMMEd', when, locale=loc)} {format_time(when, 'short', locale=loc)}"

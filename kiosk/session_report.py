@@ -4,12 +4,15 @@ USB export writes the same facts as rows of sessions.csv (both from `summarise`)
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 from typing import Iterable
 
+from kiosk import language
+from kiosk.language import N_, _
+from kiosk.local_time import clock, day
 from kiosk.session import facts as F
 from kiosk.session.help import HelpCall, HelpCalls, presses_of
-from kiosk.session.machine import SessionState, rebuild
+from kiosk.session.machine import PhaseTimes, SessionState, rebuild
 from kiosk.session.record import EventRecord
 from kiosk.store.journal import Journal
 
@@ -37,7 +40,8 @@ class SessionSummary:
 
     @property
     def status(self) -> str:
-        return self.state.end_reason or f"unfinished, in {self.state.phase}"
+        """How it ended, in words ("completed", "unfinished, in Holding")."""
+        return how_it_ended(self)
 
 
 def summarise(start: EventRecord, records: Iterable[EventRecord]) -> SessionSummary:
@@ -52,23 +56,47 @@ def summarise(start: EventRecord, records: Iterable[EventRecord]) -> SessionSumm
 
 
 def _t(ts: float | None, zone: tzinfo) -> str:
-    return datetime.fromtimestamp(ts, zone).strftime("%H:%M:%S") if ts else "  -     "
+    return clock(ts, zone, seconds=True) if ts else "-"
 
 
-def _mins(seconds: float | None) -> str:
-    return f"{seconds / 60:.1f} min" if seconds is not None else "-"
+def minutes_text(seconds: float | None) -> str:
+    """"3.8 min" in the locale's decimals ("3,8 Min."); "-" while not known."""
+    if seconds is None:
+        return "-"
+    from babel.numbers import format_decimal
+
+    # TRANSLATORS: a length in minutes with one decimal, in `kiosk sessions` and sessions.csv ("3.8 min")
+    return _("{minutes} min").format(minutes=format_decimal(round(seconds / 60, 1), "0.0",
+                                                            locale=language.babel_locale()))
 
 
-_BEGAN = {("opening", "hold"): "held to begin",
-          ("holding", "hold"): "held to continue early", ("holding", "timer"): "when the opening's time was up",
-          ("closing", "closing_now"): "held to close"}
-_ENDED = {"ended_early": "ended early", "abandoned": "ended: the kiosk was off for hours"}
+PHASE_WORDS = {"opening": N_("Opening"), "holding": N_("Holding"), "closing": N_("Closing"), "done": N_("Ending")}
+_BEGAN = {("opening", "hold"): N_("held to begin"),
+          ("holding", "hold"): N_("held to continue early"), ("holding", "timer"): N_("when the opening's time was up"),
+          ("closing", "closing_now"): N_("held to close")}
+_ENDED = {"ended_early": N_("ended early"), "abandoned": N_("ended: the kiosk was off for hours"),
+          "completed": N_("completed")}
+_SOURCES = {"button": N_("help button"), "keyboard": N_("keyboard")}
 ON_PLAN = 30.0  # a phase within this of its planned length ran as planned
+SAME_TIME = 1.0  # seconds: a planned end this close to the hard end is the hard end
+
+
+def phase_word(phase: object) -> str:
+    return _(PHASE_WORDS.get(str(phase), str(phase)))
 
 
 def began(phase: str, reason: str) -> str:
     """How a phase began, in words: holding "held to continue early", not the opening's "held to begin"."""
-    return _BEGAN.get((str(phase), reason)) or _ENDED.get(reason) or reason
+    words = _BEGAN.get((str(phase), reason)) or _ENDED.get(reason)
+    return _(words) if words else reason
+
+
+def how_it_ended(s: SessionSummary) -> str:
+    """"completed", "ended early", or "unfinished, in Holding"."""
+    reason = s.state.end_reason
+    if reason:
+        return _(_ENDED[reason]) if reason in _ENDED else reason
+    return _("unfinished, in {phase}").format(phase=phase_word(s.state.phase))
 
 
 def against_plan(planned: float | None, actual: float | None) -> str:
@@ -77,15 +105,49 @@ def against_plan(planned: float | None, actual: float | None) -> str:
         return ""
     diff = actual - planned
     if abs(diff) < ON_PLAN:
-        return "as planned"
-    return f"{abs(diff) / 60:.1f} min {'over' if diff > 0 else 'short'}"
+        return _("as planned")
+    if diff > 0:
+        return _("{length} over").format(length=minutes_text(abs(diff)))
+    return _("{length} short").format(length=minutes_text(abs(diff)))
 
 
-def call_story(call: HelpCall, records: Iterable[EventRecord], zone: tzinfo) -> str:
+def hard_end_shaped(state: SessionState, p: PhaseTimes) -> str:
+    """What the hard end did to this phase's schedule: "shortened" (holding, to keep the closing whole),
+    "by" (a closing scheduled to end at the hard end), "missed" (a closing that could not end by it), or ""."""
+    if state.hard_end_at is None or state.plan is None or p.planned_end is None:
+        return ""
+    length = p.planned_end - p.planned_start
+    if str(p.phase) == "holding" and length < state.plan.holding - SAME_TIME:
+        return "shortened"
+    if str(p.phase) == "closing":
+        if abs(p.planned_end - state.hard_end_at) <= SAME_TIME:
+            return "by"
+        if p.planned_end > state.hard_end_at + SAME_TIME:
+            return "missed"
+    return ""
+
+
+def schedule_text(state: SessionState, p: PhaseTimes, zone: tzinfo) -> str:
+    """The phase's schedule as it stood when it began, and who set it: the plan, or the hard end."""
+    shaped = hard_end_shaped(state, p)
+    span = f"{_t(p.planned_start, zone)}-{_t(p.planned_end, zone)}"
+    if shaped == "shortened":
+        return _("planned {span}, shortened from {length} to keep the hard end").format(
+            span=span, length=minutes_text(state.plan.holding if state.plan else None))
+    if shaped == "by":
+        return _("closing by {time} (hard end)").format(time=clock(p.planned_end, zone))
+    if shaped == "missed":
+        return _("planned {span}: too late to end by the hard end").format(span=span)
+    return _("planned {span}").format(span=span)
+
+
+def call_story(call: HelpCall, records: Iterable[EventRecord], zone: tzinfo, time_of=None) -> str:
     """Every step of one help call with its time and who answered: an acknowledgement stays told once resolved."""
-    steps = [f"raised {_t(call.raised_at, zone)} ({call.source})"]
-    words = {F.HELP_DELIVERED: "delivered", F.HELP_ACKNOWLEDGED: "acknowledged", F.HELP_RESOLVED: "resolved",
-             F.HELP_CANCELLED: "cancelled"}
+    time_of = time_of or _t
+    source = _(_SOURCES[call.source]) if call.source in _SOURCES else call.source
+    steps = [_("raised {time} ({source})").format(time=time_of(call.raised_at, zone), source=source)]
+    words = {F.HELP_DELIVERED: N_("delivered {time}"), F.HELP_ACKNOWLEDGED: N_("acknowledged {time}"),
+             F.HELP_RESOLVED: N_("resolved {time}"), F.HELP_CANCELLED: N_("cancelled {time}")}
     presses, told = 0, set()
     for r in records:
         if r.payload.get("call_id") != call.call_id:
@@ -94,63 +156,73 @@ def call_story(call: HelpCall, records: Iterable[EventRecord], zone: tzinfo) -> 
             presses += presses_of(r.payload)
         elif r.kind in words and r.kind not in told:  # the first news of each step; a repeat adds nothing
             told.add(r.kind)
-            by = f" by {r.payload['by']}" if r.payload.get("by") else ""
-            steps.append(f"{words[r.kind]} {_t(r.payload.get('at', r.wall), zone)}{by}")
+            step = _(words[r.kind]).format(time=time_of(r.payload.get("at", r.wall), zone))
+            if r.payload.get("by"):
+                step = _("{step} by {who}").format(step=step, who=r.payload["by"])
+            steps.append(step)
     if presses:
-        steps.insert(1, f"pressed again ×{presses}")
+        steps.insert(1, _("pressed again ×{n}").format(n=presses))
     return "; ".join(steps)
 
 
 def describe_sessions(journal: Journal, zone: tzinfo, limit: int = 10) -> str:
     starts = journal.records(kinds=[F.SESSION_STARTED], newest_first=True, limit=limit)
     if not starts:
-        return "no sessions in the journal yet"
+        return _("no sessions in the journal yet")
     return "\n\n".join(describe(summarise(start, journal.records(session_id=start.session_id)), zone)
                        for start in starts)
 
 
 def describe(s: SessionSummary, zone: tzinfo) -> str:
     start, state = s.start, s.state
-    day = datetime.fromtimestamp(start.wall, zone).strftime("%a %d %b %Y")
     plan = state.plan
-    lines = [f"{day} {_t(start.wall, zone)}  {plan.name if plan else '?'}  [{s.status}]  id {start.session_id}"]
+    lines = [f"{day(start.wall, zone)} {clock(start.wall, zone)}  {plan.name if plan else '?'}  "
+             f"[{how_it_ended(s)}]  id {start.session_id}"]
     if state.hard_end_at:
-        lines.append(f"  must end by {_t(state.hard_end_at, zone)}")
-    lines.append("  phase      planned (as it stood when the phase began)   actual")
+        lines.append("  " + _("must end by {time}").format(time=clock(state.hard_end_at, zone)))
+    width = max(len(phase_word(p)) for p in PHASE_WORDS)
     for p in state.phases:
         if str(p.phase) == "done":
             continue
         planned_len = (p.planned_end - p.planned_start) if p.planned_end else None
         actual_len = (p.actual_end - p.actual_start) if p.actual_end else None
         versus = against_plan(planned_len, actual_len)
-        lines.append(f"  {p.phase!s:<9}  {_t(p.planned_start, zone)}-{_t(p.planned_end, zone)}  "
-                     f"{_t(p.actual_start, zone)}-{_t(p.actual_end, zone)}  "
-                     f"planned {_mins(planned_len)}, actual {_mins(actual_len)}{f' ({versus})' if versus else ''}"
-                     f"  began: {began(p.phase, p.reason)}")
+        lengths = _("planned {planned}, actual {actual}").format(planned=minutes_text(planned_len),
+                                                                  actual=minutes_text(actual_len))
+        lines.append(f"  {phase_word(p.phase):<{width}}  {schedule_text(state, p, zone)}; "
+                     + (_("ran {span}").format(span=f"{_t(p.actual_start, zone)}-{_t(p.actual_end, zone)}")
+                        if p.actual_end else _("running since {time}").format(time=_t(p.actual_start, zone)))
+                     + f"; {lengths}{f' ({versus})' if versus else ''}; "
+                     + _("began: {how}").format(how=began(p.phase, p.reason)))
     for phase, seconds in state.extensions:
-        lines.append(f"  extended {phase} by {_mins(seconds)}")
+        lines.append("  " + _("{phase} extended by {length}").format(phase=phase_word(phase),
+                                                                    length=minutes_text(seconds)))
     for r in s.records:
         d = r.payload
         if r.kind == F.SESSION_INTERRUPTED and d.get("length_known", True):
-            lines.append(_interruption(d, zone))
+            lines.append("  " + _interruption(d, zone))
         elif r.kind == F.SESSION_INTERRUPTED:
-            lines.append(f"  interrupted until {_t(d['to'], zone)} for an unknown time: "
-                         "the clock went back across the restart")
+            lines.append("  " + _("interrupted until {time} for an unknown time: the clock went back across the "
+                                  "restart").format(time=_t(d["to"], zone)))
         elif r.kind == F.CLOCK_STEPPED:
-            lines.append(f"  at {_t(d['at'], zone)} the wall clock jumped {d['offset']:+.0f} s; "
-                         "the session's times moved with it")
+            lines.append("  " + _("at {time} the wall clock jumped {offset} s; the session's times moved with "
+                                  "it").format(time=_t(d["at"], zone), offset=f"{d['offset']:+.0f}"))
     for call in s.calls:
-        lines.append(f"  help call: {call_story(call, s.records, zone)}")
+        lines.append("  " + _("help call: {story}").format(story=call_story(call, s.records, zone)))
     return "\n".join(lines)
 
 
 def _interruption(d: dict, zone) -> str:
-    """What is known of an outage: the last sign of life, by when the kiosk had stopped, when it was back."""
+    """What is known of an outage: the last sign of life (an event or the heartbeat), by when the kiosk had
+    stopped (the heartbeat that never came), when it was back."""
     start, down_by, back = d["from"], d.get("down_by"), d["to"]
     if down_by is None:  # written before the kiosk recorded the heartbeat that never came
-        return f"  interrupted {_t(start, zone)}-{_t(back, zone)} ({_mins(d['seconds'])}): the kiosk was off or restarted"
+        return _("interrupted {start}-{back} ({length}): the kiosk was off or restarted").format(
+            start=_t(start, zone), back=_t(back, zone), length=minutes_text(d["seconds"]))
     if down_by >= back:
-        return (f"  interrupted: last sign of life {_t(start, zone)}, back at {_t(back, zone)} (off at most "
-                f"{_mins(d['seconds'])}; when it stopped is not known)")
-    return (f"  interrupted: the kiosk stopped between {_t(start, zone)} and {_t(down_by, zone)}, back at "
-            f"{_t(back, zone)} (off {_mins(d['seconds_at_least'])} to {_mins(d['seconds'])})")
+        return _("interrupted: last sign of life {start}, back at {back} (off at most {length}; when it stopped "
+                 "is not known)").format(start=_t(start, zone), back=_t(back, zone), length=minutes_text(d["seconds"]))
+    return _("interrupted: the kiosk stopped between {start} (its last sign of life) and {down_by} (the heartbeat "
+             "that did not come), back at {back} (off {least} to {most})").format(
+        start=_t(start, zone), down_by=_t(down_by, zone), back=_t(back, zone),
+        least=minutes_text(d["seconds_at_least"]), most=minutes_text(d["seconds"]))

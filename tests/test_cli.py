@@ -70,8 +70,8 @@ def test_sessions_lists_plan_phases_and_help_calls(tmp_path):
     out = kiosk("sessions", "--data", str(tmp_path))
     assert out.returncode == 0, out.stderr
     assert "Session  [completed]" in out.stdout
-    assert "holding" in out.stdout and "planned 40.0 min, actual 10.0 min" in out.stdout
-    assert "help call: raised" in out.stdout and "(button)" in out.stdout
+    assert "Holding" in out.stdout and "planned 40.0 min, actual 10.0 min" in out.stdout
+    assert "help call: raised" in out.stdout and "(help button)" in out.stdout
 
 
 def test_sessions_on_a_fresh_kiosk(tmp_path):
@@ -156,8 +156,24 @@ def test_sessions_say_what_happened_in_each_phase_and_to_each_call(tmp_path):
     out = kiosk("sessions", "--data", str(tmp_path))
     assert out.returncode == 0, out.stderr
     lines = {line.split()[0]: line for line in out.stdout.splitlines() if line.strip()}
-    assert "began: held to begin" in lines["opening"] and "(4.0 min short)" in lines["opening"]
-    assert "began: held to continue early" in lines["holding"] and "(3.8 min over)" in lines["holding"]
-    assert "began: held to close" in lines["closing"] and "(as planned)" in lines["closing"]
+    assert "began: held to begin" in lines["Opening"] and "(4.0 min short)" in lines["Opening"]
+    assert "began: held to continue early" in lines["Holding"] and "(3.8 min over)" in lines["Holding"]
+    assert "began: held to close" in lines["Closing"] and "(as planned)" in lines["Closing"]
     story = lines["help"]
     assert "pressed again ×1" in story and "acknowledged" in story and "by Sam" in story and "resolved" in story
+
+
+def test_sessions_speak_the_config_s_language_or_the_one_asked_for(tmp_path):
+    clock = FakeClock()
+    journal = Journal(tmp_path / "kiosk.sqlite3", clock)
+    Room(Config(), journal, clock).begin()
+    journal.close()
+    cfg = tmp_path / "kiosk.toml"
+    cfg.write_text('language = "cy"\n')
+    welsh = kiosk("--config", str(cfg), "sessions", "--data", str(tmp_path))
+    assert welsh.returncode == 0, welsh.stderr
+    assert "[heb orffen, yn: Agoriad]" in welsh.stdout and "dechreuodd: daliwyd i ddechrau" in welsh.stdout
+    english = kiosk("--config", str(cfg), "sessions", "--data", str(tmp_path), "--language", "en")
+    assert "[unfinished, in Opening]" in english.stdout
+    german = kiosk("sessions", "--data", str(tmp_path / "none"), "--language", "de")
+    assert german.stdout.startswith("noch keine Sitzungen:")

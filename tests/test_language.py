@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -143,14 +143,6 @@ def test_welsh_has_six_plural_forms_and_the_numbers_pick_them():
         ["1 funud ar ôl", "2 funud ar ôl", "3 munud ar ôl"]
 
 
-def test_times_in_the_locale_s_form():
-    when = datetime(2026, 12, 1, 10, 42, tzinfo=timezone.utc)
-    assert language.clock_time(when.timestamp(), timezone.utc, "en") == "10:42"
-    assert language.clock_time(when.timestamp(), timezone.utc, "de") == "10:42"
-    assert language.day_and_time(when, "en") == "Tue 1 Dec 10:42"
-    assert language.day_and_time(when, "de").startswith("Di., 1. Dez.")
-
-
 def test_an_unknown_language_is_refused_by_name():
     with pytest.raises(ValueError, match="'xx'.*en, de, es, cy"):
         language.use("xx")
@@ -164,3 +156,122 @@ def test_the_language_key_is_checked():
     text = str(err.value)
     assert "language" in text and "'fr'" in text or '"fr"' in text
     assert '"cy" (Cymraeg)' in text
+
+
+# --- what a person sees, rendered: no English message is left where its language has a translation ----------
+
+_PLACEHOLDERS = re.compile(r"\{\w*\}|%\(\w+\)[sd]|<[^>]+>")
+
+
+def english_left(text: str, lang: str, template) -> list[str]:
+    """The English messages (or, for a message with placeholders, its longer literal pieces) that appear
+    verbatim in text, though `lang` translates them to something else. Short pieces ("Live", "UUID", a
+    column key) are left out: they may be a name, or the same word in both languages."""
+    translated = catalog.read(lang)
+    shown = " ".join(text.split())
+    left = []
+    for message in template:
+        if not message.id:
+            continue
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        found = translated.get(message.id, context=message.context)
+        if found is None:
+            continue
+        strings = found.string if isinstance(found.string, tuple) else (found.string,)
+        for english in ids:
+            for piece in _PLACEHOLDERS.split(english):
+                piece = " ".join(piece.split()).strip(" ·:;,.()")
+                if len(piece) < 14 or " " not in piece or any(piece in s for s in strings):
+                    continue
+                if piece in shown:
+                    left.append(piece)
+    return sorted(set(left))
+
+
+def test_the_leak_finder_sees_english_left_in_a_page(template):
+    assert english_left("<h1>Download logs</h1> Deliveries", "de", template) == []  # short: maybe a name
+    assert "Import from a USB stick" in english_left("<h2>Import from a USB stick</h2>", "de", template)
+    assert "shortened from" in " ".join(english_left("geplant 10:00-10:40, shortened from 40 min to keep the hard "
+                                                     "end", "de", template))
+
+
+def _report_and_export(tmp_path, lang):
+    """`kiosk sessions` and both CSV files of an export, for a journal with a hard end, a help call, an
+    extension, a cue, a clock step and an interruption, in `lang`."""
+    from dataclasses import replace
+    from zoneinfo import ZoneInfo
+
+    from kiosk.clock import FakeClock
+    from kiosk.config import Config, PathsConfig
+    from kiosk.export.flow import export_logs
+    from kiosk.room import Room
+    from kiosk.session import facts as F
+    from kiosk.session.plan import Plan
+    from kiosk.session_report import describe_sessions
+    from kiosk.store.journal import Journal, existing_journal
+
+    language.use(lang)
+    clock = FakeClock(start=datetime(2026, 12, 1, 10, 12, tzinfo=ZoneInfo("Europe/London")).timestamp())
+    config = replace(Config(), room="Room 3", timezone="Europe/London", language=lang,
+                     plans=(Plan("School", hard_end="10:45"),), paths=PathsConfig(data=tmp_path / "data"))
+    journal = Journal(config.paths.database, clock)
+    room = Room(config, journal, clock)
+    room.begin()
+    clock.advance(300)
+    room.tick()
+    call = room.raise_help("button")
+    room.raise_help("button")
+    room.change_help(F.HELP_DELIVERED, call)
+    room.change_help(F.HELP_ACKNOWLEDGED, call, by="Sam")
+    room.change_help(F.HELP_RESOLVED, call, by="kiosk")
+    room.extend()
+    clock.advance(20 * 60)
+    room.tick()
+    clock.wall += 600
+    room.tick()
+    room.alive()
+    journal.close()
+    clock.reboot(120)
+    journal = Journal(config.paths.database, clock)
+    room = Room(config, journal, clock)
+    room.go_to_closing()
+    clock.advance(300)
+    room.tick()
+    journal.close()
+    with existing_journal(config.paths.database, clock, read_only=True) as reader:
+        report = describe_sessions(reader, room.zone)
+    result = export_logs(config, tmp_path / "stick", clock=clock)
+    csvs = {name: (result.path / name).read_text(encoding="utf-8-sig") for name in ("sessions.csv", "events.csv")}
+    return report, csvs, result
+
+
+@pytest.mark.parametrize("lang", SHIPPED)
+def test_kiosk_sessions_and_the_csv_files_leave_no_english(tmp_path, lang, template):
+    report, csvs, _result = _report_and_export(tmp_path, lang)
+    assert english_left(report, lang, template) == []
+    header = {name: text.splitlines()[0] for name, text in csvs.items()}
+    assert english_left(csvs["sessions.csv"], lang, template) == []
+    assert "how_it_ended" not in header["sessions.csv"] and "local_time" not in header["events.csv"]
+
+
+def test_the_english_report_is_the_source_and_says_what_happened(tmp_path, template):
+    report, csvs, _result = _report_and_export(tmp_path, "en")
+    assert "closing by 10:45 (hard end)" not in report  # this session ran long: its closing began late
+    assert "shortened from 40.0 min to keep the hard end" in report
+    assert "help call: raised" in report and "by Sam" in report and "resolved" in report
+    assert csvs["sessions.csv"].splitlines()[0].startswith("session_id,plan,started,how_it_ended")
+
+
+def test_the_button_s_words_for_the_facilitator_are_translated():
+    from kiosk.button.supervision import Fault, Supervision, fault_text
+
+    language.use("de")
+    assert [fault_text(f, "x") for f in Fault] == [
+        "Hilfetaster funktioniert nicht: x", "Hilfetaster ausgesteckt oder antwortet nicht: wird neu verbunden",
+        "Hilfetaster verbunden, aber stumm: bitte aus- und wieder einstecken",
+        "Hilfetaster antwortet nicht mehr: bitte das Kabel prüfen"]
+    supervision = Supervision("line", language._("firmware button"), backoff_initial=0.1, backoff_max=1.0)
+    supervision.opened(0.0)
+    assert supervision.proven(1.0).shown.detail == "Hilfetaster verbunden (Taster mit Firmware)"
+    language.use("cy")
+    assert fault_text(Fault.NO_PING) == "mae'r botwm help wedi peidio ag ateb: gwiriwch ei gebl"

@@ -32,6 +32,7 @@ from kiosk.button.port import READ_TIMEOUT, PortProblem, open_port
 from kiosk.button.signals import Kind, Signal
 from kiosk.button.supervision import PROVEN_SECONDS, SUMMARY_SECONDS, Fault, Report, Supervision
 from kiosk.config import ButtonConfig
+from kiosk.language import _
 from kiosk.room import Room
 from kiosk.session.facts import Fact
 
@@ -208,8 +209,9 @@ class ButtonLink:
         self._apply(self.supervision.opened(now))
 
     def _kind(self) -> str:
-        return {"line": "firmware button", "any_byte": "simple button",
-                "modem": f"switch on {self.config.modem_line.upper()}"}[self.mode]
+        if self.mode == "modem":
+            return _("switch on {line}").format(line=self.config.modem_line.upper())
+        return {"line": _("firmware button"), "any_byte": _("simple button")}[self.mode]
 
     def _serve(self, port: serial.SerialBase) -> None:
         if self.mode == "modem":

@@ -11,12 +11,19 @@ from __future__ import annotations
 
 import serial
 
+from kiosk.language import _
+
 READ_TIMEOUT = 0.05
 WRITE_TIMEOUT = 0.5
 
 
 class PortProblem(Exception):
-    """The port cannot be opened; the message says what to check."""
+    """The port cannot be opened; the message says what to check (in the kiosk's language: the facilitator
+    reads it); `busy`: another program holds the port."""
+
+    def __init__(self, message: str, busy: bool = False) -> None:
+        super().__init__(message)
+        self.busy = busy
 
 
 def is_device_path(url: str) -> bool:
@@ -35,16 +42,20 @@ def open_port(url: str, baudrate: int = 115200, read_timeout: float = READ_TIMEO
         raise PortProblem(f"the button URL {url!r} is not usable ({exc}): give a device path such as "
                           f"/dev/kiosk-button or a serial URL such as loop://") from exc
     except (serial.SerialException, OSError) as exc:
-        raise PortProblem(describe_open_error(url, exc)) from exc
+        raise PortProblem(describe_open_error(url, exc), busy=is_busy(exc)) from exc
+
+
+def is_busy(exc: BaseException) -> bool:
+    return "exclusively lock" in str(exc) or getattr(exc, "errno", None) == 11
 
 
 def describe_open_error(url: str, exc: BaseException) -> str:
     text = str(exc)
     errno = getattr(exc, "errno", None)
     if errno == 2 or "No such file" in text:
-        return f"no button at {url}: check that it is plugged in"
+        return _("no button at {url}: check that it is plugged in").format(url=url)
     if errno == 13 or "Permission denied" in text:
-        return f"not allowed to open {url}: add the kiosk user to the dialout group"
-    if "exclusively lock" in text or errno == 11:
-        return f"{url} is in use by another program (a second kiosk, a terminal, ModemManager)"
-    return f"cannot open {url}: {text}"
+        return _("not allowed to open {url}: add the kiosk user to the dialout group").format(url=url)
+    if is_busy(exc):
+        return _("{url} is in use by another program (a second kiosk, a terminal, ModemManager)").format(url=url)
+    return _("cannot open {url}: {error}").format(url=url, error=text)

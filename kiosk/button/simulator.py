@@ -20,6 +20,7 @@ import tty
 from kiosk.button.caller import HelpCaller, is_help_news
 from kiosk.button.line import LineDecoder
 from kiosk.button.pattern import PressPattern
+from kiosk.language import _
 from kiosk.room import Room
 from kiosk.session.facts import Fact
 
@@ -45,7 +46,7 @@ class SimulatedButton:
             return
         self.room.subscribe(self._on_facts)
         self.room.update_health(button_configured=True, button_ok=True,
-                                button_detail=f"simulated button: echo HELP > {self.path}")
+                                button_detail=_("simulated button: echo HELP > {path}").format(path=self.path))
         self._thread = threading.Thread(target=self._run, name="button-simulator", daemon=True)
         self._thread.start()
         log.warning("simulated help button: press it with `echo HELP > %s`", self.path)

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from kiosk.language import _
 from kiosk.session import facts as F
 
 log = logging.getLogger(__name__)
@@ -81,12 +82,12 @@ class _Outage:
 def fault_text(fault: Fault, detail: str = "") -> str:
     """The facilitator's words for a fault (the status line adds "Check its cable.")."""
     if fault is Fault.CANNOT_OPEN:
-        return f"help button not working: {detail}"
+        return _("help button not working: {detail}").format(detail=detail)
     if fault is Fault.LOST:
-        return "help button unplugged or not answering: reconnecting"
+        return _("help button unplugged or not answering: reconnecting")
     if fault is Fault.SILENT:
-        return "help button connected but silent: unplug it and plug it back in"
-    return "help button stopped answering: check its cable"
+        return _("help button connected but silent: unplug it and plug it back in")
+    return _("help button stopped answering: check its cable")
 
 
 class Supervision:
@@ -140,7 +141,7 @@ class Supervision:
             entries.append(Entry(F.BUTTON_CONNECTED, {"mode": self.mode, **ended}))
         elif outage is not None:
             entries.append(Entry(F.BUTTON_FAULT, {"fault": outage.fault.value, "cleared": True, **ended}))
-        return Report(entries, self._show(True, f"help button connected ({self.what})"))
+        return Report(entries, self._show(True, _("help button connected ({what})").format(what=self.what)))
 
     def failed(self, fault: Fault, now: float, detail: str = "", **facts: Any) -> Report:
         """A fault; journalled only if it starts an outage. facts: extra payload for that entry."""

@@ -29,7 +29,7 @@ def listen(path: str, button: ButtonConfig, seconds: float = 3.0) -> ButtonAnswe
     try:
         port = open_port(path, baudrate=button.baudrate, read_timeout=0.1)
     except PortProblem as exc:
-        return ButtonAnswer("busy" if "in use" in str(exc) else "error", str(exc))
+        return ButtonAnswer("busy" if exc.busy else "error", str(exc))
     try:
         if button.mode == "modem":
             port.rts = port.dtr = True

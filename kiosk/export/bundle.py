@@ -17,14 +17,16 @@ import hashlib
 import io
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone, tzinfo
+from datetime import tzinfo
 from pathlib import Path
 from typing import IO, Any, Callable
 
-from kiosk.session.record import iso_utc
+from kiosk import language
+from kiosk.language import N_, _
+from kiosk.local_time import clock, iso
 from kiosk.session import facts as F
-from kiosk.session.record import EventRecord
-from kiosk.session_report import SessionSummary, began, summarise
+from kiosk.session.record import EventRecord, iso_utc
+from kiosk.session_report import SessionSummary, began, call_story, minutes_text, phase_word, summarise
 from kiosk.spreadsheet import csv_cell
 from kiosk.store.reader import JournalReader, RawEvent
 
@@ -41,6 +43,33 @@ SESSION_COLUMNS = (("session_id", "plan", "started", "how_it_ended", "must_end_b
                    + tuple(f"{p}_{w}" for p in PHASES
                            for w in ("planned_start", "planned_end", "actual_start", "actual_end", "began"))
                    + ("extensions", "cues", "help_calls", "interruptions", "clock_steps", "ended"))
+# The CSV files are for people: their header row is in the kiosk's language. English says the stable column
+# keys themselves (what scripts and the tests read), and manifest.json lists those keys in order ("columns"),
+# so a program maps any language's header back by position. Nothing re-imports the CSV files (the hub
+# imports events.jsonl).
+# TRANSLATORS: column headers of the export's sessions.csv and events.csv (a spreadsheet); short words
+HEADERS = {
+    "local_time": N_("local_time"), "wall_utc": N_("wall_utc"), "clock_trusted": N_("clock_trusted"),
+    "room": N_("room"), "device_id": N_("device_id"), "seq": N_("seq"), "session_id": N_("session_id"),
+    "kind": N_("kind"), "payload": N_("payload"), "uuid": N_("uuid"), "plan": N_("plan"), "started": N_("started"),
+    "how_it_ended": N_("how_it_ended"), "must_end_by": N_("must_end_by"),
+    "opening_planned_start": N_("opening_planned_start"), "opening_planned_end": N_("opening_planned_end"),
+    "opening_actual_start": N_("opening_actual_start"), "opening_actual_end": N_("opening_actual_end"),
+    "opening_began": N_("opening_began"),
+    "holding_planned_start": N_("holding_planned_start"), "holding_planned_end": N_("holding_planned_end"),
+    "holding_actual_start": N_("holding_actual_start"), "holding_actual_end": N_("holding_actual_end"),
+    "holding_began": N_("holding_began"),
+    "closing_planned_start": N_("closing_planned_start"), "closing_planned_end": N_("closing_planned_end"),
+    "closing_actual_start": N_("closing_actual_start"), "closing_actual_end": N_("closing_actual_end"),
+    "closing_began": N_("closing_began"),
+    "extensions": N_("extensions"), "cues": N_("cues"), "help_calls": N_("help_calls"),
+    "interruptions": N_("interruptions"), "clock_steps": N_("clock_steps"), "ended": N_("ended")}
+
+
+def header(columns: tuple[str, ...]) -> list[str]:
+    """The header row in the kiosk's language (English: the column keys)."""
+    return [_(HEADERS[c]) for c in columns]
+
 
 Progress = Callable[[int], None]
 
@@ -64,6 +93,7 @@ class Manifest:
     since: str | None
     timezone: str
     files: dict[str, FileSum] = field(default_factory=dict)
+    language: str = language.SOURCE  # the CSV files' words and header rows
 
     @property
     def data_bytes(self) -> int:
@@ -74,6 +104,8 @@ class Manifest:
                 "device_id": self.device_id, "seq_first": self.seq_first, "seq_last": self.seq_last,
                 "counts": {"events": self.events, "sessions": self.sessions},
                 "exported_at": iso_utc(self.exported_at), "since": self.since, "timezone": self.timezone,
+                "language": self.language,
+                "columns": {SESSIONS: list(SESSION_COLUMNS), EVENTS_CSV: list(EVENT_COLUMNS)},
                 "files": {n: {"sha256": f.sha256, "bytes": f.bytes} for n, f in self.files.items()}}
 
 
@@ -112,11 +144,12 @@ def write_bundle(reader: JournalReader, folder: Path, *, name: str, room: str, z
     with _open_text(folder / EVENTS_JSONL, progress, csv_file=False) as (jsonl, jsonl_sink), \
             _open_text(folder / EVENTS_CSV, progress) as (text, csv_sink):
         writer = csv.writer(text)
-        writer.writerow(EVENT_COLUMNS)
+        writer.writerow(header(EVENT_COLUMNS))
+        yes, no = _("yes"), _("no")
         for row in reader.rows(first_seq, last_seq):
             wall = iso_utc(row.wall)
             jsonl.write(wire_line(row, wall))
-            writer.writerow((local_iso(row.wall, zone), wall, "yes" if row.clock_trusted else "no", safe_room,
+            writer.writerow((iso(row.wall, zone), wall, yes if row.clock_trusted else no, safe_room,
                              csv_cell(row.device_id), row.seq, csv_cell(row.session_id or ""), csv_cell(row.kind),
                              csv_cell(readable_payload(row.payload)), row.uuid))
     sums[EVENTS_JSONL] = jsonl_sink.summary()
@@ -124,7 +157,7 @@ def write_bundle(reader: JournalReader, folder: Path, *, name: str, room: str, z
     sessions = 0
     with _open_text(folder / SESSIONS, progress) as (text, sink):
         writer = csv.writer(text)
-        writer.writerow(SESSION_COLUMNS)
+        writer.writerow(header(SESSION_COLUMNS))
         for start in reader.session_starts(first_seq, last_seq):
             if start.session_id is None:
                 continue
@@ -134,7 +167,7 @@ def write_bundle(reader: JournalReader, folder: Path, *, name: str, room: str, z
     sums[SESSIONS] = sink.summary()
     manifest = Manifest(name=name, room=room, device_id=device_id, seq_first=first_seq, seq_last=last_seq,
                         events=events, sessions=sessions, exported_at=now, since=since, timezone=zone_name,
-                        files=sums)
+                        files=sums, language=language.current())
     (folder / MANIFEST).write_text(json.dumps(manifest.to_json(), indent=2, ensure_ascii=False) + "\n",
                                    encoding="utf-8")
     return manifest
@@ -160,13 +193,6 @@ class _open_text:
             self.raw.close()
 
 
-def local_iso(ts: float | None, zone: tzinfo) -> str:
-    """2026-11-25T10:42:07+00:00: the room's local time with its offset, so no reader guesses the zone."""
-    if ts is None:
-        return ""
-    return datetime.fromtimestamp(ts, timezone.utc).astimezone(zone).isoformat(timespec="seconds")
-
-
 def readable_payload(text: str) -> str:
     """The payload for people: the journal's JSON, with any \\u escapes shown as the letters they are."""
     if "\\u" not in text:
@@ -184,60 +210,46 @@ def wire_line(row: RawEvent, wall: str) -> str:
 
 
 def _hm(ts: float | None, zone: tzinfo) -> str:
-    return datetime.fromtimestamp(ts, zone).strftime("%H:%M:%S") if ts else "?"
+    return clock(ts, zone, seconds=True, missing="?")
 
 
 def session_row(s: SessionSummary, zone: tzinfo) -> list[Any]:
+    """The sessions.csv row: the facts of `kiosk sessions`, times in ISO 8601, words in the kiosk's language."""
     state = s.state
-    row: list[Any] = [s.start.session_id, state.plan.name if state.plan else "?", local_iso(s.start.wall, zone),
-                      s.status, local_iso(state.hard_end_at, zone)]
+    row: list[Any] = [s.start.session_id, state.plan.name if state.plan else "?", iso(s.start.wall, zone),
+                      s.status, iso(state.hard_end_at, zone)]
     by_phase = {str(p.phase): p for p in state.phases}
     for name in PHASES:
         p = by_phase.get(name)
         if p is None:
             row += ["", "", "", "", ""]
             continue
-        row += [local_iso(p.planned_start, zone), local_iso(p.planned_end, zone), local_iso(p.actual_start, zone),
-                local_iso(p.actual_end, zone), began(p.phase, p.reason)]
-    row.append("; ".join(f"{phase} +{seconds / 60:g} min" for phase, seconds in state.extensions))
-    row.append("; ".join(f"{c.payload.get('phase', '?')} {float(c.payload.get('lead', 0)) / 60:g} min before end "
-                         f"at {_hm(c.payload.get('at', c.wall), zone)}" for c in s.cues))
-    row.append("; ".join(_call(c, s.records, zone) for c in s.calls))
+        row += [iso(p.planned_start, zone), iso(p.planned_end, zone), iso(p.actual_start, zone),
+                iso(p.actual_end, zone), began(p.phase, p.reason)]
+    row.append("; ".join(_("{phase} +{length}").format(phase=phase_word(phase), length=minutes_text(seconds))
+                         for phase, seconds in state.extensions))
+    row.append("; ".join(_("{phase} {length} before its end, at {time}").format(
+        phase=phase_word(c.payload.get("phase", "?")), length=minutes_text(float(c.payload.get("lead", 0))),
+        time=_hm(c.payload.get("at", c.wall), zone)) for c in s.cues))
+    row.append(" | ".join(call_story(c, s.records, zone, time_of=_hm) for c in s.calls))
     row.append("; ".join(_interruption(r, zone) for r in s.interruptions))
-    row.append("; ".join(f"{float(r.payload.get('offset', 0)):+.0f} s at {_hm(r.payload.get('at'), zone)}"
+    row.append("; ".join(_("{offset} s at {time}").format(offset=f"{float(r.payload.get('offset', 0)):+.0f}",
+                                                          time=_hm(r.payload.get("at"), zone))
                          for r in s.clock_steps))
-    row.append(local_iso(state.ended_at, zone))
+    row.append(iso(state.ended_at, zone))
     return row
-
-
-_HELP_STEPS = ((F.HELP_DELIVERED, "delivered"), (F.HELP_ACKNOWLEDGED, "acknowledged"),
-               (F.HELP_RESOLVED, "resolved"), (F.HELP_CANCELLED, "cancelled"))
-
-
-def _call(call, records: tuple[EventRecord, ...], zone: tzinfo) -> str:
-    """raised, delivered, acknowledged (and who answered), resolved: each time once, as first journalled."""
-    parts = [f"raised {_hm(call.raised_at, zone)} ({call.source})"]
-    mine = [r for r in records if r.payload.get("call_id") == call.call_id]
-    repeats = sum(1 for r in mine if r.kind == F.HELP_REPEATED)
-    if repeats:
-        parts.append(f"pressed again ×{repeats}")
-    for kind, word in _HELP_STEPS:
-        first = next((r for r in mine if r.kind == kind), None)
-        if first is not None:
-            by = f" by {first.payload['by']}" if first.payload.get("by") else ""
-            parts.append(f"{word} {_hm(first.payload.get('at', first.wall), zone)}{by}")
-    return ", ".join(parts)
 
 
 def _interruption(r: EventRecord, zone: tzinfo) -> str:
     d = r.payload
     if d.get("length_known", True) and "from" in d and isinstance(d.get("down_by"), (int, float)) \
             and d["from"] < d["down_by"] < d.get("to", 0):
-        return (f"stopped between {_hm(d['from'], zone)} and {_hm(d['down_by'], zone)}, back {_hm(d.get('to'), zone)} "
-                f"({float(d.get('seconds_at_least', 0)) / 60:.1f}-{float(d.get('seconds', 0)) / 60:.1f} min)")
+        return _("stopped between {start} and {down_by}, back {back} ({least} to {most})").format(
+            start=_hm(d["from"], zone), down_by=_hm(d["down_by"], zone), back=_hm(d.get("to"), zone),
+            least=minutes_text(float(d.get("seconds_at_least", 0))), most=minutes_text(float(d.get("seconds", 0))))
     if d.get("length_known", True) and "from" in d:
-        return f"{_hm(d['from'], zone)}-{_hm(d.get('to'), zone)} ({float(d.get('seconds', 0)) / 60:.1f} min)"
-    return f"until {_hm(d.get('to'), zone)}, length unknown"
+        return f"{_hm(d['from'], zone)}-{_hm(d.get('to'), zone)} ({minutes_text(float(d.get('seconds', 0)))})"
+    return _("until {time}, length unknown").format(time=_hm(d.get("to"), zone))
 
 
 def read_manifest(data: bytes) -> dict[str, Any]:

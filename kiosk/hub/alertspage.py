@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
-
 from flask import Blueprint, abort, current_app, g, jsonify, redirect, render_template, request, session, url_for
 
+from kiosk import local_time
 from kiosk.hub.auth import hub_db, staff_required
+from kiosk.hub.readerlanguage import gettext as _
+from kiosk.language import N_
 from kiosk.hub.notify import outbox
 from kiosk.hub.notify.channels import ALERTS_FILE, describe
 
@@ -15,8 +16,8 @@ log = logging.getLogger(__name__)
 
 alerts = Blueprint("alerts", __name__)
 
-STATUS_LABELS = {outbox.PENDING: "waiting to send", outbox.SENDING: "sending", outbox.RETRYING: "retrying",
-                 outbox.SENT: "sent", outbox.FAILED: "failed"}
+STATUS_LABELS = {outbox.PENDING: N_("waiting to send"), outbox.SENDING: N_("sending"), outbox.RETRYING: N_("retrying"),
+                 outbox.SENT: N_("sent"), outbox.FAILED: N_("failed")}
 
 
 @alerts.get("/alerts")
@@ -28,17 +29,19 @@ def alerts_page():
     zone = ctx.zone
 
     def clock(ts: float | None) -> str:
-        if not ts:
-            return ""
-        return datetime.fromtimestamp(ts, zone).strftime("%d %b %H:%M:%S")
+        return local_time.day_and_time(ts, zone, language=g.language, seconds=True) if ts else ""
 
-    rows = [{"channel": d.channel, "room": d.room or "—",
-             "what": outbox.WHAT_LABELS.get(d.what, d.what) + (f" (by {d.by})" if d.what == outbox.TEST and d.by else ""),
-             "status": d.status, "status_label": STATUS_LABELS.get(d.status, d.status), "attempts": d.attempts,
+    def what(d: outbox.Delivery) -> str:
+        label = _(outbox.WHAT_LABELS[d.what]) if d.what in outbox.WHAT_LABELS else d.what
+        return _("%(what)s (by %(name)s)") % {"what": label, "name": d.by} if d.what == outbox.TEST and d.by else label
+
+    rows = [{"channel": d.channel, "room": d.room or "—", "what": what(d), "status": d.status,
+             "status_label": _(STATUS_LABELS[d.status]) if d.status in STATUS_LABELS else d.status,
+             "attempts": d.attempts,
              "at": clock(d.created_at), "sent_at": clock(d.sent_at),
              "next_at": clock(d.next_at) if d.status == outbox.RETRYING else "", "error": d.error}
             for d in outbox.deliveries(hub)]
-    channels = list(zip(settings.channels, describe(settings)))
+    channels = list(zip(settings.channels, describe(settings, _)))
     return render_template("alerts.html", channels=channels, deliveries=rows, settings=settings,
                            alerts_file=ALERTS_FILE, sent=request.args.get("sent"))
 

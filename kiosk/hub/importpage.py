@@ -13,6 +13,7 @@ from kiosk.hub.auth import hub_db, staff_required
 from kiosk.hub.database import default_data_dir
 from kiosk.hub.exportkey import identity_path
 from kiosk.hub.imports import ImportRefused, ImportReport, import_files, import_sealed
+from kiosk.hub.readerlanguage import gettext as _
 
 imports_page = Blueprint("imports", __name__)
 
@@ -58,12 +59,12 @@ def upload():
                 f.save(path)
                 plain[name] = path
             elif not name.endswith(".label.json"):
-                reports.append(ImportReport(source=name, refused="not part of an export: choose a sealed .age "
-                                                                 "file, or the files of a plain export's folder"))
+                reports.append(ImportReport(source=name, refused=_("not part of an export: choose a sealed .age "
+                                                                   "file, or the files of a plain export's folder")))
         if plain:
-            reports.append(import_files(hub, plain, now, source="plain export"))
+            reports.append(import_files(hub, plain, now, source=_("plain export")))
     if not uploads:
-        reports.append(ImportReport(source="upload", refused="no file chosen"))
+        reports.append(ImportReport(source=_("upload"), refused=_("no file chosen")))
     today = datetime.now(ctx.zone).date()
     status = 200 if all(r.ok for r in reports) else 400
     return render_template("logs.html", rooms=[s.name for s in statuses(hub)],

@@ -25,6 +25,7 @@ from kiosk.export.bundle import DATA_FILES, EVENTS_JSONL, MANIFEST, read_manifes
 from kiosk.hub.database import HubDatabase
 from kiosk.hub.exportkey import load_identities
 from kiosk.hub.ingest import DUPLICATE, REJECTED, STORED, store_batch
+from kiosk.hub.readerlanguage import gettext as _
 from kiosk.hub.validate import BadRequest, check_batch
 
 log = logging.getLogger(__name__)
@@ -74,7 +75,7 @@ def import_path(hub: HubDatabase, path: Path, identity_file: Path, now: float) -
             with path.open("rb") as f:
                 import_sealed(hub, f, identity_file, now, report)
         else:
-            raise ImportRefused(f"there is no file or folder at {path}")
+            raise ImportRefused(_("there is no file or folder at %(path)s") % {"path": path})
     except ImportRefused as exc:
         report.refused = str(exc)
     return report
@@ -93,8 +94,8 @@ def import_sealed(hub: HubDatabase, sealed: IO[bytes], identity_file: Path, now:
         try:
             pyrage.decrypt_io(sealed, plain, identities)
         except (pyrage.DecryptError, ValueError, OSError) as exc:
-            raise ImportRefused(f"this hub's key does not open it ({exc}): it was sealed to another hub's key, "
-                                "or it is not a sealed room kiosk export") from None
+            raise ImportRefused(_("this hub's key does not open it (%(error)s): it was sealed to another hub's key, "
+                                  "or it is not a sealed room kiosk export") % {"error": exc}) from None
         plain.seek(0)
         with _tar_opener(plain) as opener:
             return _import(hub, opener, report, now)
@@ -105,7 +106,7 @@ def _tar_opener(plain: IO[bytes]) -> Iterator[Opener]:
     try:
         tar = tarfile.open(fileobj=plain, mode="r:")
     except tarfile.TarError as exc:
-        raise ImportRefused(f"the sealed content is not an export archive ({exc})") from None
+        raise ImportRefused(_("the sealed content is not an export archive (%(error)s)") % {"error": exc}) from None
     with tar:
         members = {}
         for m in tar.getmembers():
@@ -144,7 +145,7 @@ def _import(hub: HubDatabase, open_file: Opener, report: ImportReport, now: floa
         with open_file(MANIFEST) as f:
             manifest = read_manifest(f.read(1024 * 1024))
     except FileNotFoundError:
-        raise ImportRefused(f"it has no {MANIFEST}: is it a room kiosk export?") from None
+        raise ImportRefused(_("it has no %(file)s: is it a room kiosk export?") % {"file": MANIFEST}) from None
     except ValueError as exc:
         raise ImportRefused(str(exc)) from None
     report.name = str(manifest.get("name") or report.source)
@@ -197,17 +198,18 @@ def _check_files(open_file: Opener, manifest: dict) -> None:
     for name in DATA_FILES:
         expected = files.get(name, {}).get("sha256") if isinstance(files.get(name), dict) else None
         if not expected:
-            raise ImportRefused(f"its {MANIFEST} lists no SHA-256 for {name}")
+            raise ImportRefused(_("its %(manifest)s lists no SHA-256 for %(file)s") % {"manifest": MANIFEST, "file": name})
         sha = hashlib.sha256()
         try:
             with open_file(name) as f:
                 while chunk := f.read(256 * 1024):
                     sha.update(chunk)
         except FileNotFoundError:
-            raise ImportRefused(f"{name} is missing from it: copy the whole export folder") from None
+            raise ImportRefused(_("%(file)s is missing from it: copy the whole export folder") % {"file": name}) from None
         if sha.hexdigest() != expected:
-            raise ImportRefused(f"{name} does not match its manifest (SHA-256 {sha.hexdigest()[:12]}…, manifest "
-                                f"says {str(expected)[:12]}…): the copy is damaged or was changed; export again")
+            raise ImportRefused(_("%(file)s does not match its manifest (SHA-256 %(found)s…, manifest says %(expected)s…): "
+                                  "the copy is damaged or was changed; export again")
+                                % {"file": name, "found": sha.hexdigest()[:12], "expected": str(expected)[:12]})
 
 
 def _room(hub: HubDatabase, manifest: dict):
@@ -215,8 +217,9 @@ def _room(hub: HubDatabase, manifest: dict):
     device_id, name = str(manifest["device_id"]), str(manifest["room"])
     room = Room.get_or_none(Room.device_id == device_id) or Room.get_or_none(Room.name == name)
     if room is None:
-        raise ImportRefused(f"this hub knows no room {name!r} (device {device_id[:8]}…): add it with "
-                            f"`kiosk hub add-room {json.dumps(name)}` and import again")
+        raise ImportRefused(_("this hub knows no room %(room)s (device %(device)s…): add it with `%(command)s` and "
+                              "import again") % {"room": repr(name), "device": device_id[:8],
+                                                 "command": f"kiosk hub add-room {json.dumps(name)}"})
     return room
 
 
@@ -225,7 +228,7 @@ def _store(hub: HubDatabase, room_id: int, device_id: str, events: list[dict], n
     try:
         batch = check_batch({"device_id": device_id, "events": events})
     except BadRequest as exc:
-        raise ImportRefused(f"its {EVENTS_JSONL} is malformed: {exc}") from None
+        raise ImportRefused(_("its %(file)s is malformed: %(error)s") % {"file": EVENTS_JSONL, "error": exc}) from None
     for result in store_batch(hub, room_id, batch, now):
         if result["status"] == STORED:
             report.stored += 1

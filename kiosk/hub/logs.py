@@ -12,15 +12,19 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, stream_with_context
 
-from kiosk.session.record import iso_utc
+from kiosk import local_time
+from kiosk.export.bundle import HEADERS
 from kiosk.hub.auth import hub_db, staff_required
 from kiosk.hub.database import HubDatabase
+from kiosk.hub.readerlanguage import gettext as _
+from kiosk.language import N_
+from kiosk.session.record import iso_utc
 from kiosk.spreadsheet import csv_cell
 
 logs = Blueprint("logs", __name__)
 
 CSV_COLUMNS = ("room", "local_time", "wall_utc", "clock_trusted", "device_id", "seq", "session_id", "kind",
-               "payload", "uuid")
+               "payload", "uuid")  # the header row is in the reader's language, as the kiosk's events.csv
 MAX_DAYS = 366
 
 
@@ -31,6 +35,8 @@ class LogRequestError(ValueError):
 FIRST_DAY = date(1970, 1, 1)
 LAST_DAY = date(2106, 2, 7)   # events' wall times are validated to this range (epoch seconds below 2^32)
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# TRANSLATORS: the Logs page's two date fields, named in its error messages ("from must be a day like ...")
+FIELDS = {"from": N_("from"), "to": N_("to")}
 
 
 def parse_day(name: str, text: str) -> date:
@@ -40,10 +46,12 @@ def parse_day(name: str, text: str) -> date:
     except ValueError:
         day = None
     if day is None:
-        raise LogRequestError(f"{name} must be a day like 2026-11-25, got {shown!r}")
+        raise LogRequestError(_("%(field)s must be a day like 2026-11-25, got %(given)s")
+                              % {"field": _(FIELDS[name]), "given": repr(shown)})
     if not FIRST_DAY <= day <= LAST_DAY:
-        raise LogRequestError(f"{name} must be a day from {FIRST_DAY} to {LAST_DAY} (the times kiosks can log), "
-                              f"got {day}")
+        raise LogRequestError(_("%(field)s must be a day from %(first)s to %(last)s (the times kiosks can log), got "
+                                "%(given)s") % {"field": _(FIELDS[name]), "first": FIRST_DAY, "last": LAST_DAY,
+                                                "given": day})
     return day
 
 
@@ -52,9 +60,11 @@ def day_range(first: str, last: str, zone: tzinfo) -> tuple[float, float, date, 
     d1 = parse_day("from", first)
     d2 = parse_day("to", last)
     if d2 < d1:
-        raise LogRequestError(f"the range ends ({d2}) before it starts ({d1}): put the earlier day in from")
+        raise LogRequestError(_("the range ends (%(last)s) before it starts (%(first)s): put the earlier day in from")
+                              % {"last": d2, "first": d1})
     if (d2 - d1).days >= MAX_DAYS:
-        raise LogRequestError(f"the range covers {(d2 - d1).days + 1} days; at most {MAX_DAYS} days at a time")
+        raise LogRequestError(_("the range covers %(days)d days; at most %(most)d days at a time")
+                              % {"days": (d2 - d1).days + 1, "most": MAX_DAYS})
     start = datetime.combine(d1, dtime.min, zone).timestamp()
     end = datetime.combine(d2 + timedelta(days=1), dtime.min, zone).timestamp()
     return start, end, d1, d2
@@ -75,12 +85,13 @@ def events(hub: HubDatabase, room_id: int | None, start: float, end: float) -> I
 def csv_lines(rows: Iterator[dict], zone: tzinfo) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(CSV_COLUMNS)
+    writer.writerow([_(HEADERS[c]) for c in CSV_COLUMNS])
+    yes, no = _("yes"), _("no")
     for n, e in enumerate(rows):
         wall = datetime.fromisoformat(e["wall"].replace("Z", "+00:00"))
         writer.writerow([csv_cell(v) for v in (
-            e["room"], wall.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"), e["wall"],
-            "yes" if e["clock_trusted"] else "no", e["device_id"], e["seq"], e["session_id"] or "",
+            e["room"], local_time.sortable(wall.timestamp(), zone), e["wall"],
+            yes if e["clock_trusted"] else no, e["device_id"], e["seq"], e["session_id"] or "",
             e["kind"], json.dumps(e["payload"], sort_keys=True), e["uuid"])])
         if n % 200 == 0:
             yield buffer.getvalue()
@@ -127,19 +138,19 @@ def download():
     first, last = request.args.get("from", ""), request.args.get("to", "")
     fmt = request.args.get("format", "csv")
     if fmt not in ("csv", "json"):
-        return _refuse("format must be csv or json", first, last, room_name)
+        return _refuse(_("format must be csv or json"), first, last, room_name)
     try:
         start, end, d1, d2 = day_range(first, last, zone)
     except LogRequestError as exc:
-        return _refuse(f"Nothing was downloaded: {exc}.", first, last, room_name)
+        return _refuse(_("Nothing was downloaded: %(why)s.") % {"why": exc}, first, last, room_name)
     room_id = None
     if room_name and not room_name.isprintable():
-        return _refuse("the room name contains a control character", first, last)
+        return _refuse(_("the room name contains a control character"), first, last)
     if room_name:
         Room = hub.models.Room
         room = Room.get_or_none(Room.name == room_name)
         if room is None:
-            abort(404, description=f"no room named {room_name!r}")
+            abort(404, description=_("no room named %(name)s") % {"name": repr(room_name)})
         room_id = room.id
     slug = "".join(ch if ch.isalnum() else "-" for ch in room_name.lower()) or "all-rooms"
     filename = f"kiosk-logs-{slug}-{d1}-to-{d2}.{fmt}"

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from urllib.parse import unquote, urlsplit
 
 from flask import (Blueprint, abort, current_app, g, jsonify, redirect, render_template, request, session,
                    url_for)
 
+from kiosk import local_time
 from kiosk.hub import helpcalls, rooms
 from kiosk.hub.auth import check_csrf, csrf_token, end_session, hub_db, staff_required, start_session, verify_staff
 from kiosk.hub.notify.message import LATE_SECONDS
@@ -24,6 +24,8 @@ staff = Blueprint("staff", __name__)
 STALE_SECONDS = 120
 PHASE_LABELS = {"welcome": N_("No session"), "opening": N_("Opening"), "holding": N_("Holding"),
                 "closing": N_("Closing"), "done": N_("Ending")}
+STATE_LABELS = {"raised": N_("waiting"), "acknowledged": N_("on the way"), "resolved": N_("resolved"),
+                "cancelled": N_("withdrawn")}
 GLYPH_LABELS = {"not_delivered": N_("help button: call not delivered"),
                 "button_fault": N_("help button needs attention")}
 
@@ -59,13 +61,13 @@ def login_post():
     throttle, address = _ctx().logins, request.remote_addr or "?"
     wait = throttle.wait_seconds(address, user)
     if wait:
-        return render_template("login.html", error=f"Too many attempts. Please wait {wait / 60:.0f} min and try "
-                               "again.", next=target, user=user), 429, {"Retry-After": str(int(wait))}
+        return render_template("login.html", error=_("Too many attempts. Please wait %(n)d min and try again.")
+                               % {"n": round(wait / 60)}, next=target, user=user), 429, {"Retry-After": str(int(wait))}
     generation = verify_staff(hub_db(), user, password) if user else None
     if generation is None:
         throttle.failed(address, user)
         log.warning("failed staff login for %r from %s", user, address)
-        return render_template("login.html", error="That name and password do not match.", next=target,
+        return render_template("login.html", error=_("That name and password do not match."), next=target,
                                user=user), 401
     throttle.succeeded(address, user)
     session.clear()
@@ -108,16 +110,16 @@ def call_action(room_id: int, call_id: str, action: str):
         abort(404)
     by = (request.form.get("by") or "").strip()[:100] or session.get("display_name")
     if by and any(not ch.isprintable() for ch in by):
-        return _answer(False, "Please give your name in letters, without control characters.", 400)
+        return _answer(False, _("Please give your name in letters, without control characters."), 400)
     if state == helpcalls.ACKNOWLEDGED and not by:
-        return _answer(False, "Please give your name, so the room knows who is coming.", 400)
+        return _answer(False, _("Please give your name, so the room knows who is coming."), 400)
     if by:
         session["display_name"] = by
     changed = helpcalls.staff_action(hub_db(), room_id, call_id, state, by or g.staff, now=_ctx().now())
     if changed:
         _ctx().alerts_due.set()
         log.info("staff %s (%s) marked call %s of room %d %s", g.staff, by, call_id, room_id, state)
-    return _answer(changed, None if changed else "That call had already moved on.", 200)
+    return _answer(changed, None if changed else _("That call had already moved on."), 200)
 
 
 @staff.post("/name")
@@ -143,12 +145,7 @@ def _board() -> dict:
     statuses = rooms.statuses(hub)
 
     def clock(ts: float | None) -> str:
-        if not ts:
-            return ""
-        try:
-            return datetime.fromtimestamp(ts, zone).strftime("%H:%M")
-        except (OverflowError, ValueError, OSError):
-            return "?"
+        return local_time.clock(ts, zone, language=g.language, missing="?") if ts else ""
 
     waiting_rooms = {c.room_id for c in all_calls if c.state == helpcalls.RAISED}
     coming_rooms = {c.room_id for c in all_calls if c.state == helpcalls.ACKNOWLEDGED}
@@ -169,7 +166,8 @@ def _board() -> dict:
             view["stale"] = True
     again = helpcalls.presses_again(hub, [c for c in all_calls if c.state in helpcalls.OPEN_STATES])
     call_views = [{
-        "room": c.room, "room_id": c.room_id, "call_id": c.call_id, "state": c.state, "by": c.by,
+        "room": c.room, "room_id": c.room_id, "call_id": c.call_id, "state": c.state,
+        "state_label": _(STATE_LABELS[c.state]) if c.state in STATE_LABELS else c.state, "by": c.by,
         "raised_at": clock(c.raised_at), "raised_ago": ago(now, c.raised_at),
         "changed_at": clock(c.changed_at), "again": again.get(c.call_id, 0),
         "late": late_note(c.raised_at, c.reached_at), "escalated": c.escalated_at is not None,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import tzinfo
 
-from kiosk.language import _, clock_time, ngettext
+from kiosk.language import _, ngettext
+from kiosk.local_time import clock, sortable
 from kiosk.roomview import Health
 from kiosk.session.record import EventRecord
 from kiosk.store import outbox
@@ -34,7 +35,7 @@ def summary(health: Health, zone: tzinfo | None = None) -> str:
     if health.sync_rejected:
         n = health.sync_rejected
         parts.append(ngettext("{n} set aside", "{n} set aside", n).format(n=n))
-    parts.append(_("last sync {time}").format(time=_clock(health.last_sync_at, zone)) if health.last_sync_at
+    parts.append(_("last sync {time}").format(time=clock(health.last_sync_at, zone)) if health.last_sync_at
                  else _("not synced yet"))
     line = " · ".join(parts)
     return f"{line}\n{health.sync_error}" if health.sync_error else line
@@ -67,21 +68,14 @@ def describe(report: SyncReport, zone: tzinfo | None = None) -> str:
     lines = [f"waiting:   {report.waiting}",
              f"sent:      {report.confirmed}",
              f"set aside: {report.rejected_count}",
-             f"last sync: {_when(report.last_sync_at, zone) if report.last_sync_at else 'never'}",
+             f"last sync: {sortable(report.last_sync_at, zone) if report.last_sync_at else 'never'}",
              f"last error: {report.last_error or 'none'}"]
     if report.rejected:
         lines.append("")
         lines.append("set aside: refused by the hub, or failed on alone too often (kept on this kiosk; newest first):")
         for record, reason in report.rejected:
-            lines.append(f"  #{record.seq} {record.kind} at {_when(record.wall, zone)}: {reason}")
+            lines.append(f"  #{record.seq} {record.kind} at {sortable(record.wall, zone)}: {reason}")
         if report.rejected_count > len(report.rejected):
             lines.append(f"  ... and {report.rejected_count - len(report.rejected)} more")
     return "\n".join(lines)
 
-
-def _clock(ts: float, zone: tzinfo | None) -> str:
-    return clock_time(ts, zone)
-
-
-def _when(ts: float, zone: tzinfo | None) -> str:
-    return datetime.fromtimestamp(ts, zone).strftime("%Y-%m-%d %H:%M:%S")

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kiosk.button.supervision import Fault, fault_text
 from kiosk.clock import FakeClock
 from kiosk.config import Config, DisplayConfig, PathsConfig
+from kiosk.language import _
 from kiosk.session import facts as F
 from kiosk.session.plan import Plan
 from kiosk.station import Station
@@ -200,11 +202,12 @@ def _help_steps(room):
     def fault() -> None:
         room.change_help(F.HELP_RESOLVED, by="kiosk")
         room.update_health(hub_reachable=True, button_configured=True, button_ok=False,
-                           button_detail="no heartbeat for 40 s (unplugged?)")
+                           button_detail=fault_text(Fault.NO_PING))
     yield fault, "button-fault"
 
     def back() -> None:
-        room.update_health(button_ok=True, button_detail="heartbeat 2 s ago", last_sync_at=room.clock.now(),
+        room.update_health(button_ok=True, button_detail=_("help button connected ({what})").format(
+            what=_("firmware button")), last_sync_at=room.clock.now(),
                            sync_waiting=12)
     yield back, "quiet-again"
 

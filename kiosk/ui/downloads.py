@@ -26,7 +26,8 @@ from kiosk.downloads.hotspot import Availability, Hotspot, HotspotFailed, Hotspo
 from kiosk.downloads.qr import qr_png, wifi_join
 from kiosk.downloads.server import Downloads, PortTaken
 from kiosk.export.safewrite import size_text
-from kiosk.language import N_, _, clock_time
+from kiosk.language import N_, _
+from kiosk.local_time import clock
 from kiosk.session.facts import Fact
 from kiosk.ui.bridge import Bridge
 
@@ -205,7 +206,7 @@ class DownloadsCard(ModalView):
         d = self.downloads
         self.code = f"{d.code[:3]} {d.code[3:]}"
         until = d.clock.now() + max(0.0, d.opening.gate.expires_at - d.clock.monotonic())
-        self.code_text = _("Works once, until {time}.").format(time=clock_time(until, self.app.room.zone))
+        self.code_text = _("Works once, until {time}.").format(time=clock(until, self.app.room.zone))
 
     def new_code(self) -> None:
         if self.downloads is not None and self.state == "open":

@@ -11,7 +11,6 @@ import json
 import logging
 import threading
 import time
-from datetime import datetime
 
 from pathlib import Path
 
@@ -24,7 +23,8 @@ from kiosk.export import flow
 from kiosk.export.flow import STICK_FOLDER, ExportResult, Progress, export_logs
 from kiosk.export.safewrite import size_text
 from kiosk.export.sticks import Stick
-from kiosk.language import N_, _, day_and_time, ngettext
+from kiosk.language import N_, _, ngettext
+from kiosk.local_time import day_and_time
 from kiosk.session.facts import Fact
 from kiosk.ui.bridge import Bridge
 
@@ -43,7 +43,7 @@ TITLES = {flow.DONE: N_("Safe to remove the stick"), flow.FULL: N_("The stick is
 
 
 def last_export_text(at: float, zone, sealed: bool, events: int | str) -> str:
-    when = day_and_time(datetime.fromtimestamp(at, zone))
+    when = day_and_time(at, zone)
     if sealed:
         return _("Last export: {when}, sealed, {events} events.").format(when=when, events=events)
     return _("Last export: {when}, not sealed, {events} events.").format(when=when, events=events)

@@ -8,7 +8,6 @@ from __future__ import annotations
 import math
 from datetime import tzinfo
 
-from kiosk import language
 from kiosk.language import N_, _, ngettext
 
 from kiosk.roomview import Health, RoomView
@@ -19,10 +18,6 @@ from kiosk.sync.status import summary
 PHASE_NAMES = {Phase.WELCOME: N_("Not in a session"), Phase.OPENING: N_("Opening"), Phase.HOLDING: N_("Holding"),
                Phase.CLOSING: N_("Closing"), Phase.DONE: N_("Session ended")}
 INVITATION = N_("Our planned time is over. When you are ready, hold to close.")
-
-
-def clock_time(ts: float, zone: tzinfo) -> str:
-    return language.clock_time(ts, zone)
 
 
 def minutes_left(remaining: float | None) -> tuple[str, str]:

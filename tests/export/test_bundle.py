@@ -52,7 +52,7 @@ def test_sessions_csv_says_what_kiosk_sessions_says(config, clock, tmp_path):
     assert first["opening_began"] == "held to begin" and first["closing_began"] == "held to close"
     assert first["started"].endswith("+01:00")  # Europe/London in summer, with its offset
     assert first["holding_actual_start"] and first["holding_actual_end"]
-    assert first["extensions"] == "holding +5 min"
+    assert first["extensions"] == "Holding +5.0 min"
     assert "acknowledged" in first["help_calls"] and "by =Sam at reception" in first["help_calls"]
     assert "resolved" in first["help_calls"] and "by kiosk" in first["help_calls"]
 

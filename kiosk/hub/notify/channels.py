@@ -13,7 +13,9 @@ import os
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
+
+from kiosk.language import LANGUAGE_NAMES, LANGUAGES, SOURCE
 
 ALERTS_FILE = "alerts.toml"
 KINDS = ("webhook", "ntfy", "email")
@@ -47,6 +49,7 @@ class Channel:
     password_env: str = ""
     ca_file: str = ""              # email: a CA to trust for STARTTLS (default: the system's)
     timeout: float = 10.0
+    language: str = SOURCE         # what its messages say: one of kiosk.language.LANGUAGES ([alerts] language)
 
     def covers(self, room: str) -> bool:
         return not self.rooms or room in self.rooms
@@ -61,6 +64,7 @@ class AlertSettings:
     sound_every_seconds: float = 10.0
     kiosk_heartbeat_seconds: float = 30.0   # the kiosks' [hub] sync_seconds: two missed is "disconnected"
     give_up_after_seconds: float = 3600.0   # a delivery still failing after this is marked failed
+    language: str = SOURCE                  # the alerts' language; a channel's own `language` overrides it
     channels: tuple[Channel, ...] = field(default_factory=tuple)
 
     def channel(self, name: str) -> Channel | None:
@@ -69,7 +73,7 @@ class AlertSettings:
 
 _TOP = {"escalate_after_seconds": (5, 3600), "sound_every_seconds": (2, 600),
         "kiosk_heartbeat_seconds": (1, 3600), "give_up_after_seconds": (60, 7 * 86400)}
-_COMMON = {"name", "type", "rooms", "escalation", "timeout"}
+_COMMON = {"name", "type", "rooms", "escalation", "timeout", "language"}
 _BY_KIND = {"webhook": {"url", "secret_env"},
             "ntfy": {"url", "token_env", "priority", "tags"},
             "email": {"host", "port", "starttls", "from", "to", "username_env", "password_env", "ca_file"}}
@@ -92,14 +96,21 @@ def parse_alerts(text: str, source: Path | None = None) -> AlertSettings:
     unknown = set(data) - {"alerts", "channel"}
     for key in sorted(unknown):
         problems.append(f"unknown key {key!r}{_hint(key, ['alerts', 'channel'])}: allowed are [alerts] and [[channel]]")
-    top: dict[str, float] = {}
+    top: dict[str, Any] = {}
     table = data.get("alerts", {})
     if not isinstance(table, dict):
         problems.append("[alerts] must be a table")
         table = {}
     for key, value in table.items():
+        if key == "language":
+            if _language_problem(value):
+                problems.append(f"[alerts] language = {value!r}: {_language_problem(value)}")
+            else:
+                top[key] = value
+            continue
         if key not in _TOP:
-            problems.append(f"[alerts] unknown key {key!r}{_hint(key, list(_TOP))}: allowed are {', '.join(_TOP)}")
+            problems.append(f"[alerts] unknown key {key!r}{_hint(key, [*_TOP, 'language'])}: allowed are "
+                            f"{', '.join(_TOP)}, language")
             continue
         low, high = _TOP[key]
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
@@ -113,6 +124,8 @@ def parse_alerts(text: str, source: Path | None = None) -> AlertSettings:
         raw_channels = []
     names: set[str] = set()
     for index, raw in enumerate(raw_channels):
+        if isinstance(raw, dict) and "language" not in raw and "language" in top:
+            raw = {**raw, "language": top["language"]}
         channel = _channel(index, raw, problems)
         if channel is None:
             continue
@@ -160,6 +173,11 @@ def _channel(index: int, raw: Any, problems: list[str]) -> Channel | None:
                 problems.append(f"{at} {key} = {raw[key]!r}: must be true or false")
             else:
                 values[attr] = raw[key]
+    if "language" in raw:
+        if _language_problem(raw["language"]):
+            problems.append(f"{at} language = {raw['language']!r}: {_language_problem(raw['language'])}")
+        else:
+            values["language"] = raw["language"]
     if "timeout" in raw:
         t = raw["timeout"]
         if isinstance(t, bool) or not isinstance(t, (int, float)) or not 1 <= t <= 60:
@@ -224,18 +242,28 @@ def _channel(index: int, raw: Any, problems: list[str]) -> Channel | None:
     return Channel(**values)
 
 
+def _language_problem(value: Any) -> str:
+    if value in LANGUAGES:
+        return ""
+    return "must be one of " + ", ".join(f'"{code}" ({name})' for code, name in LANGUAGE_NAMES.items())
+
+
 def _hint(key: str, choices: list[str]) -> str:
     close = difflib.get_close_matches(key, choices, n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-def describe(settings: AlertSettings) -> list[str]:
-    """One line per channel for `kiosk hub alerts` and the staff page: where it sends, for which rooms."""
+def describe(settings: AlertSettings, _: Callable[[str], str] = lambda text: text) -> list[str]:
+    """One line per channel for `kiosk hub alerts` and the staff page (`_`: the reader's gettext): where it
+    sends, for which rooms, in which language."""
     lines = []
     for c in settings.channels:
         where = {"webhook": c.url, "ntfy": c.url, "email": ", ".join(c.to)}[c.kind]
-        rooms = ", ".join(c.rooms) if c.rooms else "every room"
-        lines.append(f"{c.name}: {c.kind} to {where} · {rooms}" + (" · escalations only" if c.escalation else ""))
+        rooms = ", ".join(c.rooms) if c.rooms else _("every room")
+        line = _("%(name)s: %(kind)s to %(where)s · %(rooms)s") % {"name": c.name, "kind": c.kind, "where": where,
+                                                                   "rooms": rooms}
+        line += " · " + _("escalations only") if c.escalation else ""
+        lines.append(line + (f" · {LANGUAGE_NAMES[c.language]}" if c.language != SOURCE else ""))
     return lines
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from datetime import tzinfo as TzInfo
 from typing import Any
 
+from kiosk import local_time
+from kiosk.language import SOURCE, translation
 from kiosk.session.record import iso_utc
 
 RAISED, PRESSED_AGAIN, ACKNOWLEDGED, RESOLVED, CANCELLED, ESCALATED, TEST = (
@@ -26,6 +27,7 @@ class Message:
     by: str | None
     escalated: bool = False    # sent because nobody answered in time
     zone: TzInfo | None = None  # the hub's --timezone, for the times in the text
+    language: str = SOURCE      # the channel's language, for the title and the text
 
     def late_seconds(self) -> float | None:
         if self.pressed_at is None or self.reached_at is None:
@@ -33,39 +35,55 @@ class Message:
         late = self.reached_at - self.pressed_at
         return late if late >= LATE_SECONDS else None
 
+    def _gettext(self):
+        return translation(self.language).gettext
+
     def title(self) -> str:
+        _ = self._gettext()
+        if self.what == TEST:
+            return _("Test alert from the room hub")
         return {
-            RAISED: f"Help called: {self.room}",
-            PRESSED_AGAIN: f"Pressed again: {self.room}",
-            ACKNOWLEDGED: f"On my way ({self.by or 'staff'}): {self.room}",
-            RESOLVED: f"Resolved: {self.room}",
-            CANCELLED: f"Call withdrawn: {self.room}",
-            ESCALATED: f"Nobody has answered: {self.room}",
-            TEST: "Test alert from the room hub",
-        }[self.what]
+            RAISED: _("Help called: {room}"),
+            PRESSED_AGAIN: _("Pressed again: {room}"),
+            ACKNOWLEDGED: _("On my way ({who}): {room}"),
+            RESOLVED: _("Resolved: {room}"),
+            CANCELLED: _("Call withdrawn: {room}"),
+            ESCALATED: _("Nobody has answered: {room}"),
+        }[self.what].format(room=self.room, who=self.by or _("staff"))
 
     def text(self) -> str:
+        _ = self._gettext()
         zone = self.zone
+        who = self.by or _("staff")
         if self.what == TEST:
-            return (f"This is a test of the channel, sent by {self.by or 'staff'} from the staff page. If you read "
-                    "this, help calls will reach you here.")
+            return _("This is a test of the channel, sent by {who} from the staff page. If you read this, help "
+                     "calls will reach you here.").format(who=who)
         parts = []
         if self.pressed_at is not None:
-            parts.append(f"{self.room}: help called at {clock(self.pressed_at, zone)}")
+            parts.append(_("{room}: help called at {time}").format(room=self.room,
+                                                                    time=clock(self.pressed_at, zone, self.language)))
         else:
-            parts.append(f"{self.room}: help called")
+            parts.append(_("{room}: help called").format(room=self.room))
         late = self.late_seconds()
         if late is not None:
-            parts.append(f"pressed {late:.0f} s before it reached the hub")
-        parts.append({
-            RAISED: "nobody on the way yet",
-            PRESSED_AGAIN: "pressed again; nobody on the way yet",
-            ACKNOWLEDGED: f"on my way ({self.by or 'staff'})",
-            RESOLVED: "resolved" + (f" by {self.by}" if self.by else ""),
-            CANCELLED: "withdrawn from the room",
-            ESCALATED: "nobody has answered yet: please go or find someone",
-        }[self.what])
+            parts.append(_("pressed {seconds} s before it reached the hub").format(seconds=f"{late:.0f}"))
+        if self.what == RESOLVED and self.by:
+            parts.append(_("resolved by {who}").format(who=self.by))
+        else:
+            parts.append({
+                RAISED: _("nobody on the way yet"),
+                PRESSED_AGAIN: _("pressed again; nobody on the way yet"),
+                ACKNOWLEDGED: _("on my way ({who})").format(who=who),
+                RESOLVED: _("resolved"),
+                CANCELLED: _("withdrawn from the room"),
+                ESCALATED: _("nobody has answered yet: please go or find someone"),
+            }[self.what])
         return " · ".join(parts)
+
+    def footer(self) -> str:
+        """The email's signature: where to answer."""
+        _ = self._gettext()
+        return _("The room hub. Answer the call on the hub's staff page.")
 
     def as_json(self, now: float) -> dict[str, Any]:
         """The webhook's body: what a receiver needs to route the call, and nothing about the client."""
@@ -78,8 +96,5 @@ class Message:
                 "sent_at": iso_utc(now)}
 
 
-def clock(ts: float, zone: TzInfo | None = None) -> str:
-    try:
-        return datetime.fromtimestamp(ts, zone).strftime("%H:%M:%S")
-    except (OverflowError, ValueError, OSError):
-        return "?"
+def clock(ts: float, zone: TzInfo | None = None, language: str = SOURCE) -> str:
+    return local_time.clock(ts, zone, seconds=True, language=language, missing="?")

@@ -17,6 +17,7 @@ from typing import Any
 
 from kiosk.hub.database import HubDatabase
 from kiosk.hub.notify.channels import AlertSettings, Channel
+from kiosk.language import SOURCE, N_
 from kiosk.hub.notify.message import (ACKNOWLEDGED, CANCELLED, ESCALATED, PRESSED_AGAIN, RAISED, RESOLVED, TEST,
                                       Message)
 
@@ -98,9 +99,9 @@ def finish(hub: HubDatabase, row_id: int, now: float, error: str | None = None,
         Alert.update(**values).where(Alert.id == row_id).execute()
 
 
-def message_of(row: Any, zone: Any = None) -> Message:
+def message_of(row: Any, zone: Any = None, language: str = SOURCE) -> Message:
     return Message(row.id, row.what, row.room_name, row.call_id, row.pressed_at, row.reached_at, row.by,
-                   escalated=row.what == ESCALATED, zone=zone)
+                   escalated=row.what == ESCALATED, zone=zone, language=language)
 
 
 @dataclass(frozen=True)
@@ -126,5 +127,6 @@ def deliveries(hub: HubDatabase, limit: int = 50) -> list[Delivery]:
                      r.next_at, r.last_error, r.by) for r in rows]
 
 
-WHAT_LABELS = {RAISED: "help called", PRESSED_AGAIN: "pressed again", ACKNOWLEDGED: "on my way",
-               RESOLVED: "resolved", CANCELLED: "withdrawn", ESCALATED: "escalated", TEST: "test alert"}
+# the Alerts page's words (translated where they are shown)
+WHAT_LABELS = {RAISED: N_("help called"), PRESSED_AGAIN: N_("pressed again"), ACKNOWLEDGED: N_("on my way"),
+               RESOLVED: N_("resolved"), CANCELLED: N_("withdrawn"), ESCALATED: N_("escalated"), TEST: N_("test alert")}

@@ -76,7 +76,7 @@ class AlertSender:
             outbox.finish(self.hub, row.id, now, f"no channel named {row.channel!r} in alerts.toml any more")
             return 0
         try:
-            self.deliver(channel, outbox.message_of(row, self.zone), now)
+            self.deliver(channel, outbox.message_of(row, self.zone, channel.language), now)
         except DeliveryError as exc:
             now = self.now()
             given_up = now - row.created_at >= self.settings.give_up_after_seconds

@@ -123,7 +123,7 @@ def _email(channel: Channel, message: Message, smtp: type[smtplib.SMTP]) -> None
     mail["Date"] = formatdate(localtime=False)
     mail["Message-ID"] = make_msgid("room-kiosk")
     mail["Auto-Submitted"] = "auto-generated"
-    mail.set_content(message.text() + "\n\n-- \nThe room hub. Answer the call on the hub's staff page.\n")
+    mail.set_content(message.text() + "\n\n-- \n" + message.footer() + "\n")
     try:
         with smtp(channel.host, channel.port, timeout=channel.timeout) as server:
             server.ehlo()

@@ -71,9 +71,11 @@
   function notify(call) {
     if (!("Notification" in window) || Notification.permission !== "granted") { return; }
     try {
-      var title = (call.escalated ? "Still nobody on the way: " : "Help called: ") + call.room;
-      var n = new Notification(title, {
-        body: "Pressed at " + call.raised_at + ". Nobody is on the way yet.", tag: call.id, requireInteraction: true});
+      var words = window.roomHubWords || {};
+      var title = (call.escalated ? words.still_nobody || "Still nobody on the way: {room}"
+                                  : words.help_called || "Help called: {room}").replace("{room}", call.room);
+      var body = (words.pressed_at || "Pressed at {time}. Nobody is on the way yet.").replace("{time}", call.raised_at);
+      var n = new Notification(title, {body: body, tag: call.id, requireInteraction: true});
       n.onclick = function () { window.focus(); n.close(); };
       hook.notifications.push(call.id);
     } catch (e) { /* a browser that allows notifications only from a service worker */ }

@@ -8,10 +8,26 @@
   var liveText = document.getElementById("live-text");
   if (!board) { return; }
   var src = board.getAttribute("data-src");
+  var words = window.roomHubWords = pageWords();
   var calledTitle = (board.getAttribute("data-help-called") || "Help called") + " · ";
   var baseTitle = document.title.indexOf(calledTitle) === 0 ? document.title.slice(calledTitle.length) : document.title;
   var busy = false;
   var failures = 0;
+
+  // The page's own words come translated from the server (a JSON blob in the page): English if it is missing.
+  function pageWords() {
+    var english = {live: "Live", reconnecting: "Reconnecting to the hub…",
+                   no_answer: "The hub did not answer. Please try again.", help_called: "Help called: {room}",
+                   still_nobody: "Still nobody on the way: {room}",
+                   pressed_at: "Pressed at {time}. Nobody is on the way yet."};
+    var blob = document.getElementById("page-words");
+    var given = {};
+    try { given = blob ? JSON.parse(blob.textContent) : {}; } catch (e) { given = {}; }
+    for (var key in english) {
+      if (Object.prototype.hasOwnProperty.call(english, key) && typeof given[key] !== "string") { given[key] = english[key]; }
+    }
+    return given;
+  }
 
   // What the person has typed into the board's name fields, by call, so a refresh never loses it.
   function typed() {
@@ -43,7 +59,7 @@
 
   function setLive(ok) {
     live.classList.toggle("offline", !ok);
-    liveText.textContent = ok ? "Live" : "Reconnecting to the hub…";
+    liveText.textContent = ok ? words.live : words.reconnecting;
   }
 
   function refresh() {
@@ -77,7 +93,7 @@
                         headers: {"X-Requested-With": "fetch", "Accept": "application/json"}})
       .then(function (r) { return r.json().catch(function () { return {}; }); })
       .then(function (data) { if (data && data.message) { window.alert(data.message); } })
-      .catch(function () { window.alert("The hub did not answer. Please try again."); })
+      .catch(function () { window.alert(words.no_answer); })
       .then(function () { busy = false; refresh(); });
   });
 
