@@ -165,8 +165,8 @@ _PLACEHOLDERS = re.compile(r"\{\w*\}|%\(\w+\)[sd]|<[^>]+>")
 
 def english_left(text: str, lang: str, template) -> list[str]:
     """The English messages (or, for a message with placeholders, its longer literal pieces) that appear
-    verbatim in text, though `lang` translates them to something else. Short pieces ("Live", "UUID", a
-    column key) are left out: they may be a name, or the same word in both languages."""
+    verbatim in text, though `lang` translates them to something else. Single words and short pieces ("Live",
+    "UUID", a column key, "by Sam") are left out: they may be a name, or the same word in both languages."""
     translated = catalog.read(lang)
     shown = " ".join(text.split())
     left = []
@@ -181,7 +181,7 @@ def english_left(text: str, lang: str, template) -> list[str]:
         for english in ids:
             for piece in _PLACEHOLDERS.split(english):
                 piece = " ".join(piece.split()).strip(" ·:;,.()")
-                if len(piece) < 14 or " " not in piece or any(piece in s for s in strings):
+                if len(piece) < 10 or " " not in piece or any(piece in s for s in strings):
                     continue
                 if piece in shown:
                     left.append(piece)
@@ -189,7 +189,8 @@ def english_left(text: str, lang: str, template) -> list[str]:
 
 
 def test_the_leak_finder_sees_english_left_in_a_page(template):
-    assert english_left("<h1>Download logs</h1> Deliveries", "de", template) == []  # short: maybe a name
+    assert english_left("<h1>Deliveries</h1> Live · Status", "de", template) == []  # one word: maybe a name
+    assert english_left("<h1>Download logs</h1>", "de", template) == ["Download logs"]
     assert "Import from a USB stick" in english_left("<h2>Import from a USB stick</h2>", "de", template)
     assert "shortened from" in " ".join(english_left("geplant 10:00-10:40, shortened from 40 min to keep the hard "
                                                      "end", "de", template))

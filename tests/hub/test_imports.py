@@ -151,3 +151,37 @@ def test_an_upload_larger_than_an_api_batch_is_taken_on_the_logs_page(app, hub, 
                           content_type="multipart/form-data", headers={"Referer": "http://localhost/logs"})
     assert response.status_code == 400  # read and refused for what it is, not 413 for its size
     assert "kiosk hub export-key" in response.get_data(as_text=True)
+
+
+def test_an_export_in_welsh_imports_as_one_in_english_would(hub, make_kiosk, kiosk, tmp_path):
+    """The CSV files speak the kiosk's language; the hub imports events.jsonl, which never changes with it,
+    and the manifest keeps the column keys so a script maps a Welsh header back."""
+    import csv
+    import json
+
+    from kiosk import language
+    from kiosk.export.bundle import EVENT_COLUMNS, SESSION_COLUMNS
+
+    config, _, records = kiosk
+    make_kiosk("Willow room")
+    (tmp_path / "en").mkdir()
+    (tmp_path / "cy").mkdir()
+    english = _export(kiosk, tmp_path / "en")
+    try:
+        language.use("cy")
+        welsh = _export(kiosk, tmp_path / "cy")
+    finally:
+        language.use("en")
+    assert (welsh / "events.jsonl").read_bytes() == (english / "events.jsonl").read_bytes()
+    manifest = json.loads((welsh / "manifest.json").read_text())
+    assert manifest["language"] == "cy"
+    assert manifest["columns"] == {"sessions.csv": list(SESSION_COLUMNS), "events.csv": list(EVENT_COLUMNS)}
+    with (welsh / "sessions.csv").open(encoding="utf-8-sig", newline="") as f:
+        header, *rows = list(csv.reader(f))
+    assert header[:4] == ["ID y sesiwn", "cynllun", "dechrau", "sut y gorffennodd"] and len(header) == len(SESSION_COLUMNS)
+    assert dict(zip(manifest["columns"]["sessions.csv"], rows[0]))["plan"] == "Session"
+    with hub.db.connection_context():
+        first = import_path(hub, welsh, tmp_path / "no-key", now=2e9)
+        again = import_path(hub, english, tmp_path / "no-key", now=2e9)
+    assert first.ok and (first.stored, first.rejected) == (len(records), 0), first.line()
+    assert again.ok and (again.stored, again.duplicate) == (0, len(records))

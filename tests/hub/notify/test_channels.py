@@ -112,3 +112,16 @@ def test_check_alerts_reads_the_file_as_the_hub_will(tmp_path):
     env["KIOSK_ALERT_SECRET"] = "k"
     assert subprocess.run([sys.executable, "-m", "kiosk", "hub", "check-alerts", "--data", str(tmp_path)],
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=60).returncode == 0
+
+
+def test_alerts_take_a_language_for_all_channels_and_each_may_say_its_own():
+    settings = parse_alerts('[alerts]\nlanguage = "cy"\n'
+                            '[[channel]]\nname = "a"\ntype = "ntfy"\nurl = "https://ntfy.sh/x"\n'
+                            '[[channel]]\nname = "b"\ntype = "ntfy"\nurl = "https://ntfy.sh/y"\nlanguage = "de"\n')
+    assert [c.language for c in settings.channels] == ["cy", "de"]
+    assert parse_alerts('[[channel]]\nname = "a"\ntype = "ntfy"\nurl = "https://ntfy.sh/x"\n').channels[0].language == "en"
+    with pytest.raises(AlertsConfigError) as err:
+        parse_alerts('[[channel]]\nname = "a"\ntype = "ntfy"\nurl = "https://ntfy.sh/x"\nlanguage = "fr"\n')
+    assert "language = 'fr'" in str(err.value) and '"cy" (Cymraeg)' in str(err.value)
+    with pytest.raises(AlertsConfigError, match=r"\[alerts\] language = 'xx'"):
+        parse_alerts('[alerts]\nlanguage = "xx"\n')

@@ -39,3 +39,23 @@ def test_every_kind_has_a_title_and_text_and_the_json_carries_nothing_else(what)
     body = m.as_json(PRESSED + 1)
     assert set(body) == {"id", "event", "room", "call_id", "pressed_at", "reached_hub_at", "late_seconds", "by",
                          "escalated", "title", "text", "sent_at"}
+
+
+@pytest.mark.parametrize("what", WHATS)
+def test_every_alert_is_said_in_the_channel_s_language(what):
+    from kiosk import catalog
+    from tests.test_language import english_left
+
+    template = catalog.extract()
+    for lang in ("de", "es", "cy"):
+        m = msg(what, by="Sam", language=lang, reached=PRESSED + 51)
+        text = f"{m.title()} {m.text()} {m.footer()}"
+        assert english_left(text, lang, template) == [], (lang, text)
+        assert text != f"{msg(what, by='Sam', reached=PRESSED + 51).title()}"
+
+
+def test_an_alert_in_german_and_welsh():
+    assert msg("raised", language="de").title() == "Hilfe gerufen: Room 3"
+    assert msg("raised", language="de").text() == "Room 3: Hilfe gerufen um 11:06:40 · noch niemand unterwegs"
+    assert msg("escalated", language="cy").text().endswith("does neb wedi ateb eto: ewch chi neu dewch o hyd i rywun")
+    assert msg("acknowledged", language="cy").title() == "Ar fy ffordd (staff): Room 3"
