@@ -268,11 +268,10 @@ def test_the_button_s_words_for_the_facilitator_are_translated():
 
     language.use("de")
     assert [fault_text(f, "x") for f in Fault] == [
-        "Hilfetaster funktioniert nicht: x", "Hilfetaster ausgesteckt oder antwortet nicht: wird neu verbunden",
-        "Hilfetaster verbunden, aber stumm: bitte aus- und wieder einstecken",
-        "Hilfetaster antwortet nicht mehr: bitte das Kabel prüfen"]
+        "funktioniert nicht: x", "ausgesteckt oder antwortet nicht: bitte das Kabel prüfen; er verbindet sich von selbst neu",
+        "verbunden, aber stumm: bitte aus- und wieder einstecken", "antwortet nicht mehr: bitte das Kabel prüfen"]
     supervision = Supervision("line", language._("firmware button"), backoff_initial=0.1, backoff_max=1.0)
     supervision.opened(0.0)
-    assert supervision.proven(1.0).shown.detail == "Hilfetaster verbunden (Taster mit Firmware)"
+    assert supervision.proven(1.0).shown.detail == "verbunden (Taster mit Firmware)"
     language.use("cy")
-    assert fault_text(Fault.NO_PING) == "mae'r botwm help wedi peidio ag ateb: gwiriwch ei gebl"
+    assert fault_text(Fault.NO_PING) == "wedi peidio ag ateb: gwiriwch ei gebl"

@@ -80,14 +80,15 @@ class _Outage:
 
 
 def fault_text(fault: Fault, detail: str = "") -> str:
-    """The facilitator's words for a fault (the status line adds "Check its cable.")."""
+    """The facilitator's words for a fault, each with what to do; the status line says "Help button FAULT:"
+    before it, so it does not name the button again."""
     if fault is Fault.CANNOT_OPEN:
-        return _("help button not working: {detail}").format(detail=detail)
+        return _("not working: {detail}").format(detail=detail)
     if fault is Fault.LOST:
-        return _("help button unplugged or not answering: reconnecting")
+        return _("unplugged or not answering: check its cable; it reconnects by itself")
     if fault is Fault.SILENT:
-        return _("help button connected but silent: unplug it and plug it back in")
-    return _("help button stopped answering: check its cable")
+        return _("connected but silent: unplug it and plug it back in")
+    return _("stopped answering: check its cable")
 
 
 class Supervision:
@@ -141,7 +142,7 @@ class Supervision:
             entries.append(Entry(F.BUTTON_CONNECTED, {"mode": self.mode, **ended}))
         elif outage is not None:
             entries.append(Entry(F.BUTTON_FAULT, {"fault": outage.fault.value, "cleared": True, **ended}))
-        return Report(entries, self._show(True, _("help button connected ({what})").format(what=self.what)))
+        return Report(entries, self._show(True, _("connected ({what})").format(what=self.what)))
 
     def failed(self, fault: Fault, now: float, detail: str = "", **facts: Any) -> Report:
         """A fault; journalled only if it starts an outage. facts: extra payload for that entry."""

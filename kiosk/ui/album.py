@@ -62,7 +62,7 @@ def shoot_all(out: Path, size: tuple[int, int], data: Path, language: str = "en"
             glyph_step()
             r.advance(1.0)
             shot(f"08-glyph-{name}")
-            if name in ("not-delivered", "coming"):
+            if name in ("not-delivered", "coming", "button-fault"):
                 r.app.open_facilitator()
                 r.advance(0.5)
                 shot(f"08-glyph-{name}-facilitator")
@@ -202,11 +202,11 @@ def _help_steps(room):
     def fault() -> None:
         room.change_help(F.HELP_RESOLVED, by="kiosk")
         room.update_health(hub_reachable=True, button_configured=True, button_ok=False,
-                           button_detail=fault_text(Fault.NO_PING))
+                           button_detail=fault_text(Fault.LOST))
     yield fault, "button-fault"
 
     def back() -> None:
-        room.update_health(button_ok=True, button_detail=_("help button connected ({what})").format(
+        room.update_health(button_ok=True, button_detail=_("connected ({what})").format(
             what=_("firmware button")), last_sync_at=room.clock.now(),
                            sync_waiting=12)
     yield back, "quiet-again"

@@ -81,7 +81,7 @@ def button_line(view: RoomView) -> str:
         return _("Help button: {detail}.").format(detail=h.button_detail)
     if h.button_ok:
         return _("Help button: ok · {detail}.").format(detail=h.button_detail)
-    return _("Help button FAULT: {detail}. Check its cable.").format(detail=h.button_detail)
+    return _("Help button FAULT: {detail}.").format(detail=h.button_detail)
 
 
 def sync_line(view: RoomView, zone: tzinfo) -> str:

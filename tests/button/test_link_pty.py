@@ -258,7 +258,7 @@ def test_a_silent_any_byte_button_is_never_faulted_for_silence(make_room, pty, t
                  what="good reads to prove the port")
         time.advance(3600)
         time.seen()
-        assert room.health.button_ok and room.health.button_detail == "help button connected (simple button)"
+        assert room.health.button_ok and room.health.button_detail == "connected (simple button)"
         pty.write(b"x")
         wait_for(lambda: kinds(room, F.HELP_RAISED), what="the call")
         time.advance(3600)

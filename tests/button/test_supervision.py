@@ -66,7 +66,7 @@ def test_a_heartbeat_proves_a_line_button_resets_the_backoff_and_ends_the_outage
     report = s.proven(100.5)
     assert journal([report]) == [(F.BUTTON_CONNECTED, {"mode": "line", "after": "cannot_open",
                                                        "outage_seconds": 100.5, "failures": 1})]
-    assert report.shown.ok and report.shown.detail == "help button connected (firmware button)"
+    assert report.shown.ok and report.shown.detail == "connected (firmware button)"
     assert s.working and s.retry_delay() == 0.25
 
 
