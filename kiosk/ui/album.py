@@ -62,7 +62,7 @@ def shoot_all(out: Path, size: tuple[int, int], data: Path, language: str = "en"
             glyph_step()
             r.advance(1.0)
             shot(f"08-glyph-{name}")
-            if name in ("not-delivered", "coming", "button-fault"):
+            if name in ("not-delivered", "coming"):
                 r.app.open_facilitator()
                 r.advance(0.5)
                 shot(f"08-glyph-{name}-facilitator")
