@@ -1,11 +1,14 @@
 """Recent sessions from the journal: `kiosk sessions` prints them in words a facilitator reads, and the
-USB export writes the same facts as rows of sessions.csv (both from `summarise`)."""
+USB export writes the same facts as rows of sessions.csv (both from `summarise`), in the kiosk's language.
+
+Each phase says what set its schedule: the plan ("planned 10:17:00-10:57:00"), or the hard end ("shortened
+from 40.0 min to keep the hard end", "closing by 10:45 (hard end)", "too late to end by the hard end")."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import tzinfo
-from typing import Iterable
+from typing import Callable, Iterable
 
 from kiosk import language
 from kiosk.language import N_, _
@@ -141,8 +144,10 @@ def schedule_text(state: SessionState, p: PhaseTimes, zone: tzinfo) -> str:
     return _("planned {span}").format(span=span)
 
 
-def call_story(call: HelpCall, records: Iterable[EventRecord], zone: tzinfo, time_of=None) -> str:
-    """Every step of one help call with its time and who answered: an acknowledgement stays told once resolved."""
+def call_story(call: HelpCall, records: Iterable[EventRecord], zone: tzinfo,
+               time_of: Callable[[float | None, tzinfo], str] | None = None) -> str:
+    """Every step of one help call with its time and who answered: an acknowledgement stays told once resolved.
+    time_of: how a time is written (sessions.csv says "?" where the report says "-")."""
     time_of = time_of or _t
     source = _(_SOURCES[call.source]) if call.source in _SOURCES else call.source
     steps = [_("raised {time} ({source})").format(time=time_of(call.raised_at, zone), source=source)]

@@ -262,7 +262,7 @@ def describe(settings: AlertSettings, _: Callable[[str], str] = lambda text: tex
         rooms = ", ".join(c.rooms) if c.rooms else _("every room")
         line = _("%(name)s: %(kind)s to %(where)s · %(rooms)s") % {"name": c.name, "kind": c.kind, "where": where,
                                                                    "rooms": rooms}
-        line += " · " + _("escalations only") if c.escalation else ""
+        line += (" · " + _("escalations only")) if c.escalation else ""
         lines.append(line + (f" · {LANGUAGE_NAMES[c.language]}" if c.language != SOURCE else ""))
     return lines
 
