@@ -32,6 +32,7 @@ class WindowSettings:
     size: tuple[int, int] = BASE_SIZE
     fullscreen: bool = True
     kiosk: bool = True  # no way out with Escape or F1, cursor hidden
+    max_fps: int = MAX_FPS  # 0: no cap, for a rehearsal that draws each frame itself (the compressed soak)
 
     @property
     def show_cursor(self) -> bool:
@@ -45,7 +46,7 @@ def configure(settings: WindowSettings) -> None:
     Config.set("kivy", "exit_on_escape", "0" if settings.kiosk else "1")
     Config.set("kivy", "desktop", "0" if settings.kiosk else "1")
     Config.set("kivy", "keyboard_mode", "system")
-    Config.set("graphics", "maxfps", str(MAX_FPS))
+    Config.set("graphics", "maxfps", str(settings.max_fps))
     Config.set("graphics", "show_cursor", "1" if settings.show_cursor else "0")
     Config.set("graphics", "resizable", "0" if settings.kiosk else "1")
     Config.set("graphics", "multisamples", "0")  # MSAA is costly in software GL; Smooth* shapes antialias themselves
@@ -63,8 +64,9 @@ def configure(settings: WindowSettings) -> None:
     Config.set("input", "mouse", "mouse,disable_multitouch")
     from kivy.clock import Clock  # made on first import, from the config above (kiosk/launch.py chose the clock)
 
-    if Clock._max_fps != MAX_FPS:  # imported before configure(): it read another maxfps
-        log.warning("Kivy's clock was made before the window settings (maxfps %s, not %s)", Clock._max_fps, MAX_FPS)
+    if Clock._max_fps != settings.max_fps:  # imported before configure(): it read another maxfps
+        log.warning("Kivy's clock was made before the window settings (maxfps %s, not %s)", Clock._max_fps,
+                    settings.max_fps)
     Clock.clock_resolution = CLOCK_RESOLUTION
 
 
