@@ -187,8 +187,9 @@ def core_path(folder: Path, n: int) -> dict[str, list[float]]:
 # --- part 2: through to the frame on screen ---------------------------------------------------
 
 
-def ui_child(folder: Path, n: int, report: Path, gap: float) -> None:
-    """Runs inside the Xvfb child: the real app, a presser thread, results as JSON."""
+def ui_child(folder: Path, n: int, report: Path, gap: float, phase: str = "holding") -> None:
+    """Runs inside the Xvfb child: the real app (in Holding, breathing, unless phase is welcome), a presser thread,
+    results as JSON."""
     from kiosk.launch import prepare_kivy
 
     prepare_kivy(folder / "kivy")
@@ -206,6 +207,9 @@ def ui_child(folder: Path, n: int, report: Path, gap: float) -> None:
     config = Config(button=ButtonConfig(url=str(pty.path)), paths=PathsConfig(data=folder / "data"))
     station = Station(config)
     station.start()
+    if phase == "holding":  # the pacer busy with the breathing shape: the glyph must not wait for its next slot
+        station.room.begin()
+        station.room.continue_to_holding()
     app = KioskApp(station, kiosk_mode=False)
     state = {"want": None, "changed": None, "flip": None, "told": None, "ui": None}
     flipped = threading.Event()
@@ -289,7 +293,7 @@ def ui_child(folder: Path, n: int, report: Path, gap: float) -> None:
         pty.close()
 
 
-def ui_path(folder: Path, n: int, gap: float) -> tuple[dict | None, str]:
+def ui_path(folder: Path, n: int, gap: float, phase: str = "holding") -> tuple[dict | None, str]:
     """Returns (results, how it was measured) or (None, why not)."""
     import importlib.util
     import shutil
@@ -299,7 +303,7 @@ def ui_path(folder: Path, n: int, gap: float) -> tuple[dict | None, str]:
             return None, f"{module} is not importable"
     report = folder / "ui.json"
     child = [sys.executable, __file__, "--ui-child", str(folder), "--ui-presses", str(n), "--report", str(report),
-             "--gap", str(gap)]
+             "--gap", str(gap), "--ui-phase", phase]
     env = dict(os.environ)
     env.pop("SDL_VIDEODRIVER", None)
     how = "under Xvfb (800x480x24)"
@@ -329,13 +333,15 @@ def main() -> int:
     parser.add_argument("--gap", type=float, default=0.05,
                         help="seconds between one press's resolved frame and the next press (default 0.05)")
     parser.add_argument("--no-ui", action="store_true", help="skip part 2")
+    parser.add_argument("--ui-phase", choices=("holding", "welcome"), default="holding",
+                        help="the screen part 2 presses on (default holding: the breathing shape is moving)")
     parser.add_argument("--ui-child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--report", type=Path, help=argparse.SUPPRESS)
     figures.json_option(parser)
     args = parser.parse_args()
     figures.apply_json(args)
     if args.ui_child:
-        ui_child(args.ui_child, args.ui_presses, args.report, args.gap)
+        ui_child(args.ui_child, args.ui_presses, args.report, args.gap, args.ui_phase)
         return 0
 
     print(f"{NAME}: help button press -> journal commit -> room listener -> glyph (-> frame)")
@@ -364,17 +370,20 @@ def main() -> int:
             print("part 2, to the frame on screen: not measured (--no-ui)")
             figures.not_measured(NAME, "press -> frame: --no-ui")
             return 0
-        results, how = ui_path(folder / "ui", args.ui_presses, args.gap)
+        results, how = ui_path(folder / "ui", args.ui_presses, args.gap, args.ui_phase)
         if results is None:
             print(f"part 2, to the frame on screen: not measured: {how}")
             figures.not_measured(NAME, f"press -> frame: {how.splitlines()[0]}")
             return 0
-        print(f"part 2, the real kiosk app {how}, Kivy clock {results['clock']}: pty write -> glyph on screen;")
+        print(f"part 2, the real kiosk app {how} showing {args.ui_phase.capitalize()}, Kivy clock {results['clock']}: "
+              "pty write -> glyph on screen;")
         print(f"  each press is resolved and the next comes {args.gap * 1000:.0f} ms after the quiet glyph is shown")
         print(line("press -> room listener told (button thread)", results["told"]))
         print(line("press -> a Clock.schedule_once runs (UI thread)", results["ui_thread"]))
         print(line("press -> app.glyph_state changed (UI thread)", results["glyph_state"]))
         print(line("press -> next Window.on_flip (on screen)", results["frame"]))
+        print(line("of which glyph state -> that flip (one frame)",
+                   [f - g for f, g in zip(results["frame"], results["glyph_state"])]))
         print(f"  {verdict(pct(results['frame'], 99))} (press to the frame that shows the glyph)")
         figures.record(NAME, "press -> glyph on screen p99", pct(results["frame"], 99), "ms", baseline=floor,
                        baseline_label="serial hop + commit p99", limit=50.0, against="value", op="<",

@@ -19,6 +19,11 @@ log = logging.getLogger(__name__)
 
 # The event loop wakes at most this often; the pacer asks for far fewer redraws.
 MAX_FPS = 20
+# Kivy's clock stops sleeping once its next event is closer than about twice this and loops until the event is
+# due. Left to Kivy it is a third of a frame (17 ms at 20 fps): the loop spun for up to 30 ms before every pacer
+# wake and room tick, some 500 idle loops a second in Holding instead of 25. 2 ms keeps wakes on time and the
+# loop asleep in between.
+CLOCK_RESOLUTION = 0.002
 BASE_SIZE = (800, 480)
 
 
@@ -27,6 +32,7 @@ class WindowSettings:
     size: tuple[int, int] = BASE_SIZE
     fullscreen: bool = True
     kiosk: bool = True  # no way out with Escape or F1, cursor hidden
+    max_fps: int = MAX_FPS  # 0: no cap, for a rehearsal that draws each frame itself (the compressed soak)
 
     @property
     def show_cursor(self) -> bool:
@@ -40,7 +46,7 @@ def configure(settings: WindowSettings) -> None:
     Config.set("kivy", "exit_on_escape", "0" if settings.kiosk else "1")
     Config.set("kivy", "desktop", "0" if settings.kiosk else "1")
     Config.set("kivy", "keyboard_mode", "system")
-    Config.set("graphics", "maxfps", str(MAX_FPS))
+    Config.set("graphics", "maxfps", str(settings.max_fps))
     Config.set("graphics", "show_cursor", "1" if settings.show_cursor else "0")
     Config.set("graphics", "resizable", "0" if settings.kiosk else "1")
     Config.set("graphics", "multisamples", "0")  # MSAA is costly in software GL; Smooth* shapes antialias themselves
@@ -56,6 +62,12 @@ def configure(settings: WindowSettings) -> None:
     for option in list(Config.options("input")):
         Config.remove_option("input", option)
     Config.set("input", "mouse", "mouse,disable_multitouch")
+    from kivy.clock import Clock  # made on first import, from the config above (kiosk/launch.py chose the clock)
+
+    if Clock._max_fps != settings.max_fps:  # imported before configure(): it read another maxfps
+        log.warning("Kivy's clock was made before the window settings (maxfps %s, not %s)", Clock._max_fps,
+                    settings.max_fps)
+    Clock.clock_resolution = CLOCK_RESOLUTION
 
 
 def x11_window_manager_running() -> bool | None:

@@ -91,3 +91,43 @@ def test_a_new_breathing_pace_continues_the_breath(rehearse):
     r.app.change_settings(breaths_per_minute=4.0)
     assert shape.period == 15.0
     assert abs(shape.breath_at(r.t) - before) <= 1.0 / shape.levels()
+
+
+def test_a_help_call_from_the_button_thread_is_drawn_in_the_very_next_frame(rehearse):
+    """Not at the pacer's next slot: the bridge asks Kivy for the next frame, and that one frame shows the glyph."""
+    from kivy.clock import Clock
+
+    r = rehearse()
+    to_holding(r)
+    r.advance(3.3)                                   # breathing: the pacer has its next wake planned, later
+    assert r._due is not None and r._due > r.t
+    wakes, flips, crossed = r.app.pacer.wakes, r.app.flips, r.app.bridge.crossed
+    press = threading.Thread(target=r.station.room.raise_help, kwargs=dict(source="button"))
+    press.start()
+    press.join()                                     # committed, and the room told its listeners in that thread
+    assert r.app.bridge.crossed == crossed + 1
+    bridged = [e for e in Clock.get_events() if "Bridge" in getattr(e.get_callback(), "__qualname__", "")]
+    assert [e.timeout for e in bridged] == [0]       # the next frame, not a timed slot
+    assert r.app.glyph_state == "quiet"              # nothing touched a widget from the button thread
+    r.frame()                                        # one frame; no time passes, so the pacer's slot has not come
+    assert r.app.glyph_state == "not_delivered"
+    assert r.app.flips == flips + 1                  # ...and that frame was drawn and flipped
+    assert r.app.pacer.wakes == wakes
+
+
+def test_news_from_another_thread_wakes_the_sleeping_loop():
+    """The kiosk's Kivy clock is the interruptible one: an event scheduled from another thread ends the loop's sleep
+    at once (the default clock would let a help call wait up to a frame, 50 ms at 20 fps, before its frame began);
+    and its resolution is the kiosk's, not a third of a frame (with that the loop spun before every wake)."""
+    from kivy.clock import Clock
+
+    from kiosk.ui.window import CLOCK_RESOLUTION, MAX_FPS
+
+    assert Clock.get_resolution() == CLOCK_RESOLUTION < 1 / (3 * MAX_FPS)
+    Clock.tick()                                     # a frame: the loop's wake-up flag is cleared
+    assert not Clock._event.is_set()
+    later = threading.Thread(target=Clock.schedule_once, args=(lambda _dt: None, 0))
+    later.start()
+    later.join()
+    assert Clock._event.is_set()                     # what the sleeping loop waits on
+    Clock.tick()
