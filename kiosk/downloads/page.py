@@ -57,7 +57,7 @@ form{margin:.4rem 0}input,select,button{font-size:1.1rem;padding:.5rem;border-ra
 input[name=code]{letter-spacing:.3rem;width:9rem;text-align:center}
 button{background:#dfe7ee;color:#223}table{border-collapse:collapse;width:100%}
 table{font-size:.95rem}td,th{text-align:left;padding:.4rem .2rem;border-bottom:1px solid #d8d0c0;vertical-align:top}
-td form{display:inline;margin:0}td button{font-size:.85rem;padding:.3rem .4rem;margin:.1rem 0}
+td:last-child{width:1%}td form{display:inline;margin:0}td button{font-size:.85rem;padding:.3rem .4rem;margin:.1rem 0}
 .small{font-size:.9rem;color:#556}.when{white-space:nowrap}label{display:inline-block;margin:.2rem .6rem .2rem 0}
 """
 
@@ -259,7 +259,7 @@ class Shown:
     time: str
     plan: str
     length: str
-    help_calls: int
+    help_calls: str
 
     @classmethod
     def of(cls, line: SessionLine, zone) -> "Shown":
@@ -269,5 +269,8 @@ class Shown:
         else:
             n = round(line.minutes)
             length = ngettext("%(num)d minute", "%(num)d minutes", n) % {"num": n}
+        calls = line.help_calls
+        help_calls = (ngettext("%(num)d help call", "%(num)d help calls", calls) % {"num": calls} if calls
+                      else _("no help calls"))
         return cls(line.session_id, local_time.day(wall, zone, language),
-                   local_time.clock(wall, zone, language=language), line.plan, length, line.help_calls)
+                   local_time.clock(wall, zone, language=language), line.plan, length, help_calls)
