@@ -11,7 +11,9 @@ from flask import Flask, request
 
 from kiosk import page_language
 from kiosk.language import LANGUAGE_NAMES, LANGUAGES, SOURCE
-from kiosk.page_language import gettext, ngettext  # noqa: F401  (the hub's modules import them from here)
+from kiosk.page_language import gettext, ngettext  # the hub's modules import them from here
+
+__all__ = ["COOKIE", "gettext", "install", "ngettext", "reader_language"]
 
 COOKIE = "kiosk_hub_lang"
 YEAR = 365 * 24 * 3600
