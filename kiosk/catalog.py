@@ -24,9 +24,11 @@ POT = LOCALE_DIR / f"{DOMAIN}.pot"
 METHOD_MAP = [
     ("kiosk/ui/kv/**.kv", "kiosk.catalog:extract_kv"),
     ("kiosk/hub/templates/**.html", "jinja2.ext:babel_extract"),
+    ("kiosk/downloads/templates/**.html", "jinja2.ext:babel_extract"),
     ("kiosk/**.py", "python"),
 ]
-OPTIONS = {"kiosk/hub/templates/**.html": {"extensions": "jinja2.ext.i18n", "trimmed": "true"}}
+JINJA = {"extensions": "jinja2.ext.i18n", "trimmed": "true"}
+OPTIONS = {"kiosk/hub/templates/**.html": JINJA, "kiosk/downloads/templates/**.html": JINJA}
 KEYWORDS = {"_": None, "N_": None, "ngettext": (1, 2), "gettext": None}
 _KV_CALL = re.compile(r"""\b_\(\s*('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*")\s*\)""")
 _PLACEHOLDER = re.compile(r"\{(\w*)\}|%\((\w+)\)[sd]")  # the kiosk's str.format, the hub's Jinja

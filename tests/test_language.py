@@ -275,3 +275,33 @@ def test_the_button_s_words_for_the_facilitator_are_translated():
     assert supervision.proven(1.0).shown.detail == "verbunden (Taster mit Firmware)"
     language.use("cy")
     assert fault_text(Fault.NO_PING) == "wedi peidio ag ateb: gwiriwch ei gebl"
+
+
+def _download_pages(tmp_path, accept):
+    """Every page and refusal of the Wi-Fi download page, as a phone whose browser asks for `accept` reads it."""
+    from kiosk.clock import FakeClock
+    from tests.downloads.phone_pages import every_page, readable
+    from tests.export.journals import kiosk_config, run_sessions
+
+    clock = FakeClock()
+    config = kiosk_config(tmp_path / "data")
+    run_sessions(config, clock, sessions=2)
+    return {name: (page, readable(page)) for name, page in every_page(config, clock, accept).items()}
+
+
+@pytest.mark.parametrize("lang", SHIPPED)
+def test_the_wi_fi_download_page_leaves_no_english(tmp_path, lang, template):
+    pages = _download_pages(tmp_path, f"{lang},en;q=0.5")
+    assert len(pages) > 25
+    left = {name: english_left(text, lang, template) for name, (_page, text) in pages.items()}
+    assert {name: found for name, found in left.items() if found} == {}
+    html = [page for page, _text in pages.values() if page.startswith("<!doctype html>")]
+    assert len(html) > 15 and all(f'<html lang="{lang}">' in page for page in html)
+
+
+def test_the_leak_finder_sees_the_english_download_page(tmp_path, template):
+    """The test above reads the words: the same pages in English are found out, page by page."""
+    pages = _download_pages(tmp_path, "en")
+    left = {name: english_left(text, "de", template) for name, (_page, text) in pages.items()}
+    assert all(left.values()), [name for name, found in left.items() if not found]
+    assert "That is not the code" in left["wrong code"] and "tries left" in " ".join(left["three tries left"])

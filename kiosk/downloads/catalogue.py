@@ -1,4 +1,5 @@
-"""The sessions the download page lists: date, plan, length, help calls; read-only from the journal."""
+"""The sessions the download page lists: date, plan, length, help calls; read-only from the journal.
+The page shows them in its reader's language (kiosk.downloads.page)."""
 
 from __future__ import annotations
 
@@ -20,18 +21,6 @@ class SessionLine:
     minutes: float | None
     help_calls: int
     status: str
-
-    @property
-    def day(self) -> str:
-        return self.started.strftime("%d %b %Y")
-
-    @property
-    def time(self) -> str:
-        return self.started.strftime("%H:%M")
-
-    @property
-    def length(self) -> str:
-        return "unfinished" if self.minutes is None else f"{self.minutes:.0f} min"
 
 
 def list_sessions(database: Path, zone: tzinfo, limit: int = LISTED) -> list[SessionLine]:

@@ -10,7 +10,6 @@ import argparse
 import json
 import signal
 import sys
-from datetime import datetime
 from pathlib import Path
 
 from kiosk.session import facts as F
@@ -53,6 +52,7 @@ def journal_note(journal):
 
 def cmd_open(args: argparse.Namespace) -> int:
     from kiosk.invocation import config_from_args
+    from kiosk import local_time
     from kiosk.clock import SystemClock, local_zone
     from kiosk.downloads.server import Downloads, PortTaken
     from kiosk.store.journal import existing_journal
@@ -72,11 +72,12 @@ def cmd_open(args: argparse.Namespace) -> int:
             return 1
         downloads.start()
         zone = local_zone(config.timezone)
-        until = datetime.fromtimestamp(clock.now() + downloads.opening.gate.lifetime, zone)
+        # the terminal speaks English (a technician's), in the kiosk's zone
+        until = local_time.clock(clock.now() + downloads.opening.gate.lifetime, zone, language="en")
         print(f"download page open at {downloads.where.name_url}", flush=True)
         if downloads.where.ip_url:
             print(f"             or  {downloads.where.ip_url}  (for phones that do not resolve .local)", flush=True)
-        print(f"one-time code: {downloads.code}  (works once, until {until:%H:%M})", flush=True)
+        print(f"one-time code: {downloads.code}  (works once, until {until})", flush=True)
         print("Ctrl-C closes the page.", flush=True)
 
         def stop(_signum, _frame) -> None:

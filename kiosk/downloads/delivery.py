@@ -15,7 +15,7 @@ import threading
 from dataclasses import dataclass
 from datetime import date, datetime, time as dtime, timedelta
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from kiosk.clock import Clock, local_zone
 from kiosk.config import Config
@@ -23,16 +23,29 @@ from kiosk.export.bundle import EVENTS_CSV, SESSIONS, write_bundle
 from kiosk.export.flow import FILES
 from kiosk.export.names import export_name
 from kiosk.export.sealing import SEALED_SUFFIX, seal, tar_folder
+from kiosk.language import N_
 from kiosk.store.reader import JournalMissing, read_journal
 
 STAGING = "download-staging"
 CHUNK = 64 * 1024
 WHATS = ("all", "range", "session")
-FORMATS = {"bundle": "bundle", "sessions.csv": "sessions CSV", "events.csv": "events CSV"}
+FORMATS = {"bundle": N_("bundle"), "sessions.csv": N_("sessions CSV"), "events.csv": N_("events CSV")}
 
 
-class NotOffered(ValueError):
-    """A choice the page does not offer; str() says what is allowed."""
+class Refusal(Exception):
+    """Why a download was not made, in words the page translates: message is the catalog's English (with
+    %(name)s for the values), str() is it in English."""
+
+    def __init__(self, message: str, **values: object) -> None:
+        self.message, self.values = message, values
+        super().__init__(message % values)
+
+    def said(self, gettext: Callable[[str], str]) -> str:
+        return gettext(self.message) % self.values
+
+
+class NotOffered(Refusal, ValueError):
+    """A choice the page does not offer; it says what is allowed."""
 
 
 @dataclass(frozen=True)
@@ -52,29 +65,32 @@ class Choice:
         return out
 
 
-def _day(text: str, name: str) -> date:
+def _day(text: str, not_a_date: str) -> date:
     try:
         return date.fromisoformat(text.strip())
     except (ValueError, AttributeError):
-        raise NotOffered(f"{name} {text[:20]!r} is not a date like 2026-11-25") from None
+        raise NotOffered(not_a_date, given=repr(text[:20])) from None
 
 
 def parse_choice(form: dict, known_session) -> Choice:
     """The form's fields as a Choice; NotOffered names the field, what was given and what is allowed."""
     what, fmt = form.get("what", ""), form.get("format", "")
     if what not in WHATS:
-        raise NotOffered(f"what {what[:20]!r} is not offered: choose all, range or session")
+        raise NotOffered(N_("what %(given)s is not offered: choose all, range or session"), given=repr(what[:20]))
     if fmt not in FORMATS:
-        raise NotOffered(f"format {fmt[:20]!r} is not offered: choose {', '.join(FORMATS)}")
+        raise NotOffered(N_("format %(given)s is not offered: choose %(allowed)s"), given=repr(fmt[:20]),
+                         allowed=", ".join(FORMATS))
     if what == "range":
-        first, last = _day(form.get("from", ""), "from"), _day(form.get("to", ""), "to")
+        first = _day(form.get("from", ""), N_("the first day, %(given)s, is not a date like 2026-11-25"))
+        last = _day(form.get("to", ""), N_("the last day, %(given)s, is not a date like 2026-11-25"))
         if last < first:
-            raise NotOffered(f"the range ends ({last}) before it begins ({first}): swap the dates")
+            raise NotOffered(N_("the range ends on %(last)s, before it begins on %(first)s: swap the dates"),
+                             last=last.isoformat(), first=first.isoformat())
         return Choice(what, fmt, first_day=first, last_day=last)
     if what == "session":
         sid = form.get("session", "")
         if not (0 < len(sid) <= 64) or not all(c.isalnum() or c == "-" for c in sid) or not known_session(sid):
-            raise NotOffered("that session is not in this kiosk's journal: choose one from the list")
+            raise NotOffered(N_("that session is not in this kiosk's journal: choose one from the list"))
         return Choice(what, fmt, session_id=sid)
     return Choice(what, fmt)
 
@@ -102,8 +118,8 @@ class Prepared:
         shutil.rmtree(self.scratch, ignore_errors=True)
 
 
-class Nothing(Exception):
-    """Nothing in the journal for that choice (str() says so)."""
+class Nothing(Refusal):
+    """Nothing in the journal for that choice (it says so)."""
 
 
 BACKGROUND_NICE = 10
@@ -134,7 +150,7 @@ def prepare(config: Config, clock: Clock, choice: Choice, staging: Path | None =
             with read_journal(config.paths.database) as reader:
                 first, last, count = _range(reader, choice, zone)
                 if count == 0:
-                    raise Nothing("nothing to download: no events in the journal for that choice")
+                    raise Nothing(N_("Nothing to download: there are no events in the journal for that choice."))
                 name = export_name(config.room, reader.meta("device_id") or "device", first, last)
                 bundle = scratch / name
                 bundle.mkdir()
@@ -142,7 +158,7 @@ def prepare(config: Config, clock: Clock, choice: Choice, staging: Path | None =
                              first_seq=first, last_seq=last, events=count, now=clock.now(),
                              since=choice.first_day.isoformat() if choice.first_day else None)
         except JournalMissing:
-            raise Nothing("nothing to download: nothing has been logged on this kiosk yet") from None
+            raise Nothing(N_("Nothing to download: nothing has been logged on this kiosk yet.")) from None
         recipient = config.export.recipient
         if choice.format == "bundle":
             archive = scratch / f"{name}.tar"

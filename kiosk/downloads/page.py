@@ -4,25 +4,32 @@ GET / shows the code form, or (signed in) the session list and the download form
 takes the one-time code; POST /download serves a file; POST /leave signs out. Every POST carries
 the visitor's CSRF token. The cookie is HttpOnly and SameSite=Strict and names a visitor of this
 opening only (kiosk.downloads.opening). No URL names a file: there is no static folder, the style
-sheet is a string, and anything else is 404.
+sheet is a string, and anything else is 404. The pages are templates/*.html.
+
+Every word speaks the phone's language: its browser's Accept-Language when that is a language the
+kiosk speaks, else the kiosk's own `language` (kiosk.page_language, as the hub's pages); times and
+dates in the kiosk's zone and that language's form (kiosk.local_time).
 """
 
 from __future__ import annotations
 
 import ipaddress
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable
 
-from flask import Flask, Response, redirect, render_template_string, request
+from flask import Flask, Response, redirect, render_template, request
 
+from kiosk import local_time, page_language
 from kiosk.clock import Clock, local_zone
 from kiosk.config import Config
 from kiosk.downloads import codes
-from kiosk.downloads.catalogue import known_session, list_sessions
+from kiosk.downloads.catalogue import SessionLine, known_session, list_sessions
 from kiosk.downloads.delivery import FORMATS, Nothing, NotOffered, parse_choice, prepare
 from kiosk.downloads.opening import Change, Opening, Visitor
+from kiosk.page_language import gettext as _, ngettext
 from kiosk.session import facts as F
 
 log = logging.getLogger(__name__)
@@ -30,10 +37,6 @@ log = logging.getLogger(__name__)
 COOKIE = "kiosk_download"
 SERVED = F.DOWNLOAD_SERVED
 Note = Callable[[str, dict[str, Any]], Any]
-
-SEALED_TEXT = "Bundles are sealed to the hub: only the hub can open them. The CSV files are plain text."
-NOT_SEALED_TEXT = ("Not sealed: anyone who has a downloaded file can read it. Keep it safe, or seal bundles "
-                   "to the hub ([export] recipient).")
 
 HEADERS = {
     "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
@@ -54,58 +57,9 @@ form{margin:.4rem 0}input,select,button{font-size:1.1rem;padding:.5rem;border-ra
 input[name=code]{letter-spacing:.3rem;width:9rem;text-align:center}
 button{background:#dfe7ee;color:#223}table{border-collapse:collapse;width:100%}
 table{font-size:.95rem}td,th{text-align:left;padding:.4rem .2rem;border-bottom:1px solid #d8d0c0;vertical-align:top}
-td form{display:inline;margin:0}td button{font-size:.85rem;padding:.3rem .4rem;margin:.1rem 0}
+td:last-child{width:1%}td form{display:inline;margin:0}td button{font-size:.85rem;padding:.3rem .4rem;margin:.1rem 0}
 .small{font-size:.9rem;color:#556}.when{white-space:nowrap}label{display:inline-block;margin:.2rem .6rem .2rem 0}
 """
-
-BASE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width,initial-scale=1"><title>{{ room }} · logs</title>
-<link rel="stylesheet" href="/style.css"></head><body>{% block body %}{% endblock %}</body></html>"""
-
-CODE_PAGE = BASE.replace("{% block body %}{% endblock %}", """
-<h1>{{ room }}: session logs</h1>
-<p>Type the six-digit code shown on the kiosk's screen.</p>
-{% if message %}<p class="note" id="message">{{ message }}</p>{% endif %}
-{% if not resting %}
-<form method="post" action="/code">
-<input type="hidden" name="csrf_token" value="{{ csrf }}">
-<input name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="6" pattern="[0-9]{6}"
- required aria-label="code" autofocus>
-<button type="submit" id="open">Open</button>
-</form>{% endif %}
-<p class="small">The code works once and for five minutes. Nothing here changes the kiosk's logs.</p>
-""")
-
-LIST_PAGE = BASE.replace("{% block body %}{% endblock %}", """
-<h1>{{ room }}: session logs</h1>
-{% if message %}<p class="note" id="message">{{ message }}</p>{% endif %}
-<p class="note {{ '' if sealed else 'plain' }}">{{ seal_text }}</p>
-<h2>Everything</h2>
-<form method="post" action="/download" id="all">
-<input type="hidden" name="csrf_token" value="{{ csrf }}"><input type="hidden" name="what" value="all">
-{% for value, label in formats %}<button name="format" value="{{ value }}">{{ label }}</button> {% endfor %}
-</form>
-<h2>A date range</h2>
-<form method="post" action="/download" id="range">
-<input type="hidden" name="csrf_token" value="{{ csrf }}"><input type="hidden" name="what" value="range">
-<label>from <input type="date" name="from" value="{{ first_day }}" required></label>
-<label>to <input type="date" name="to" value="{{ last_day }}" required></label><br>
-{% for value, label in formats %}<button name="format" value="{{ value }}">{{ label }}</button> {% endfor %}
-</form>
-<h2>Sessions</h2>
-{% if not sessions %}<p>No sessions in the journal yet.</p>{% else %}
-<table id="sessions"><tr><th>date</th><th>plan</th><th>length</th><th>help calls</th><th></th></tr>
-{% for s in sessions %}<tr data-session="{{ s.session_id }}"><td class="when">{{ s.day }}<br>{{ s.time }}</td><td>{{ s.plan }}</td>
-<td>{{ s.length }}</td><td>{{ s.help_calls }}</td><td>
-<form method="post" action="/download"><input type="hidden" name="csrf_token" value="{{ csrf }}">
-<input type="hidden" name="what" value="session"><input type="hidden" name="session" value="{{ s.session_id }}">
-<button name="format" value="bundle">bundle</button> <button name="format" value="sessions.csv">CSV</button>
-</form></td></tr>{% endfor %}</table>{% endif %}
-<form method="post" action="/leave"><input type="hidden" name="csrf_token" value="{{ csrf }}">
-<button type="submit" id="leave">Done</button></form>
-<p class="small">Downloads never delete anything on the kiosk. Each download is written in its log.</p>
-""")
-
 
 def local_peer(address: str) -> bool:
     """Loopback, private and link-local addresses: the room's network or the kiosk's own hotspot."""
@@ -137,8 +91,9 @@ def create_page(config: Config, clock: Clock, opening: Opening, note: Note,
         from kiosk.downloads.address import hostname
 
         names = frozenset({hostname().lower(), f"{hostname().lower()}.local", "localhost"})
-    app = Flask(__name__, static_folder=None, template_folder=None)
+    app = Flask(__name__, static_folder=None, template_folder="templates")
     app.config.update(MAX_CONTENT_LENGTH=16 * 1024, MAX_FORM_MEMORY_SIZE=16 * 1024)
+    page_language.install(app, lambda: page_language.browser_language(config.language))
     zone = local_zone(config.timezone)
     database = config.paths.database
     noted_rest: list[float | None] = [None]
@@ -164,11 +119,11 @@ def create_page(config: Config, clock: Clock, opening: Opening, note: Note,
     @app.before_request
     def gatekeeper():
         if opening.closed.is_set():
-            return refused("the download page is closed: open it again on the kiosk", 410)
+            return refused(_("the download page is closed: open it again on the kiosk"), 410)
         if not local_peer(peer()):
-            return refused("this page answers only the local network")
+            return refused(_("this page answers only the local network"))
         if not known_host(request.host, names):
-            return refused("this page answers only at the kiosk's own addresses (its .local name or its IP)",
+            return refused(_("this page answers only at the kiosk's own addresses (its .local name or its IP)"),
                            421)
         return None
 
@@ -183,19 +138,18 @@ def create_page(config: Config, clock: Clock, opening: Opening, note: Note,
         return Response(STYLE, mimetype="text/css")
 
     def code_page(visitor: Visitor, message: str = "", status: int = 200, resting: bool = False) -> Response:
-        html = render_template_string(CODE_PAGE, room=config.room, csrf=visitor.csrf, message=message,
-                                      resting=resting)
+        html = render_template("code.html", room=config.room, csrf=visitor.csrf, message=message,
+                               resting=resting)
         return with_cookie(Response(html, status=status, mimetype="text/html"), visitor)
 
     def list_page(visitor: Visitor, message: str = "", status: int = 200) -> Response:
         sessions = list_sessions(database, zone)
         today = datetime.fromtimestamp(clock.now(), zone).date()
         first = sessions[-1].started.date() if sessions else today
-        html = render_template_string(
-            LIST_PAGE, room=config.room, csrf=visitor.csrf, message=message, sessions=sessions,
-            sealed=bool(config.export.recipient), formats=list(FORMATS.items()),
-            first_day=first.isoformat(), last_day=today.isoformat(),
-            seal_text=(SEALED_TEXT if config.export.recipient else NOT_SEALED_TEXT))
+        html = render_template(
+            "list.html", room=config.room, csrf=visitor.csrf, message=message,
+            sessions=[Shown.of(s, zone) for s in sessions], sealed=bool(config.export.recipient),
+            formats=list(FORMATS.items()), first_day=first.isoformat(), last_day=today.isoformat())
         return Response(html, status=status, mimetype="text/html")
 
     @app.get("/")
@@ -212,10 +166,10 @@ def create_page(config: Config, clock: Clock, opening: Opening, note: Note,
     def code():
         visitor = current()
         if visitor is None:
-            return refused("this browser has no session with the page: open the page's address again "
-                           "(the browser must accept its cookie)")
+            return refused(_("this browser has no session with the page: open the page's address again "
+                             "(the browser must accept its cookie)"))
         if not csrf_ok(visitor):
-            return refused("the form's token is missing or wrong: open the page's address again")
+            return refused(_("the form's token is missing or wrong: open the page's address again"))
         if visitor.signed_in:
             return redirect("/", 303)
         verdict, fresh = opening.try_code(visitor, request.form.get("code", ""))
@@ -226,17 +180,20 @@ def create_page(config: Config, clock: Clock, opening: Opening, note: Note,
             note(F.DOWNLOAD_RESTED, {"at": clock.now(), "to": peer(), "tries": opening.gate.wrong_tries})
         if verdict.outcome == codes.RESTING:
             return code_page(visitor, _rest_text(opening, clock, zone), 429, resting=True)
-        message = {codes.WRONG: f"That is not the code. {verdict.tries_left} "
-                                f"{'try' if verdict.tries_left == 1 else 'tries'} left.",
-                   codes.EXPIRED: "That code has expired: ask for a new one on the kiosk.",
-                   codes.USED: "That code has been used already: ask for a new one on the kiosk."}[verdict.outcome]
+        if verdict.outcome == codes.WRONG:
+            message = ngettext("That is not the code. %(num)d try left.", "That is not the code. %(num)d tries left.",
+                               verdict.tries_left) % {"num": verdict.tries_left}
+        elif verdict.outcome == codes.EXPIRED:
+            message = _("That code has expired: ask for a new one on the kiosk.")
+        else:
+            message = _("That code has been used already: ask for a new one on the kiosk.")
         return code_page(visitor, message, 401 if verdict.outcome == codes.WRONG else 403)
 
     @app.post("/leave")
     def leave():
         visitor = current()
         if not csrf_ok(visitor):
-            return refused("the form's token is missing or wrong")
+            return refused(_("the form's token is missing or wrong"))
         opening.leave(visitor)
         response = redirect("/", 303)
         response.delete_cookie(COOKIE, path="/", httponly=True, samesite="Strict")
@@ -246,17 +203,17 @@ def create_page(config: Config, clock: Clock, opening: Opening, note: Note,
     def download():
         visitor = current()
         if visitor is None or not visitor.signed_in:
-            return refused("sign in with the kiosk's code first")
+            return refused(_("sign in with the kiosk's code first"))
         if not csrf_ok(visitor):
-            return refused("the form's token is missing or wrong: reload the page")
+            return refused(_("the form's token is missing or wrong: reload the page"))
         try:
             choice = parse_choice(request.form, lambda sid: known_session(database, sid))
         except NotOffered as exc:
-            return list_page(visitor, f"Not downloaded: {exc}.", 400)
+            return list_page(visitor, _("Not downloaded: %(why)s.") % {"why": exc.said(_)}, 400)
         try:
             prepared = prepare(config, clock, choice, staging)
         except Nothing as exc:
-            return list_page(visitor, f"{str(exc)[0].upper()}{str(exc)[1:]}.", 404)
+            return list_page(visitor, exc.said(_), 404)
         address = peer()
 
         def stream():
@@ -290,5 +247,30 @@ def create_page(config: Config, clock: Clock, opening: Opening, note: Note,
 def _rest_text(opening: Opening, clock: Clock, zone) -> str:
     until = opening.gate.rest_until or 0.0
     wall = clock.now() + max(0.0, until - clock.monotonic())
-    return (f"Too many wrong codes: the page rests until {datetime.fromtimestamp(wall, zone):%H:%M}. "
-            "Then ask for a new code on the kiosk.")
+    return _("Too many wrong codes: the page rests until %(time)s. Then ask for a new code on the kiosk.") % {
+        "time": local_time.clock(wall, zone, language=page_language.current())}
+
+
+@dataclass(frozen=True)
+class Shown:
+    """A session as the list shows it, in this request's language."""
+    session_id: str
+    day: str
+    time: str
+    plan: str
+    length: str
+    help_calls: str
+
+    @classmethod
+    def of(cls, line: SessionLine, zone) -> "Shown":
+        language, wall = page_language.current(), line.started.timestamp()
+        if line.minutes is None:
+            length = _("unfinished")
+        else:
+            n = round(line.minutes)
+            length = ngettext("%(num)d minute", "%(num)d minutes", n) % {"num": n}
+        calls = line.help_calls
+        help_calls = (ngettext("%(num)d help call", "%(num)d help calls", calls) % {"num": calls} if calls
+                      else _("no help calls"))
+        return cls(line.session_id, local_time.day(wall, zone, language),
+                   local_time.clock(wall, zone, language=language), line.plan, length, help_calls)

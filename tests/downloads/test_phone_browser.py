@@ -156,3 +156,43 @@ def test_the_page_is_gone_after_it_closes(served, phone):
     phone.call("Page.navigate", url=srv.url + "/")
     phone.wait_for("location.href.startsWith('chrome-error:') || document.body.innerText.includes('closed')")
     assert "Sessions" not in phone.text()
+
+
+OVERFLOWING = """[...document.querySelectorAll('body *')].filter(e => {
+    const box = e.getBoundingClientRect();
+    return box.right > innerWidth + 0.5 || box.left < -0.5
+        || (['BUTTON', 'TD', 'TH', 'LABEL', 'H1', 'H2', 'P'].includes(e.tagName) && e.scrollWidth > e.clientWidth + 1);
+}).map(e => e.tagName + ': ' + e.innerText.slice(0, 60))"""
+
+
+def fits(browser: Browser) -> None:
+    assert browser.js("document.documentElement.scrollWidth") <= PHONE[0], "the page must fit a phone"
+    assert browser.js(OVERFLOWING) == [], "nothing may stick out of the screen or out of its box"
+
+
+@pytest.mark.parametrize("lang,sessions,tries,rest", [
+    ("de", "Sitzungen", "Noch 4 Versuche.", "Zu viele falsche Codes"),
+    ("cy", "Sesiynau", "4 cynnig ar ôl", "Gormod o godau anghywir"),
+])
+def test_the_phone_page_in_german_and_welsh_fits_the_phone(served, phone, shots, lang, sessions, tries, rest):
+    """The longest words ("Sitzungsprotokolle", "Ereignisse (CSV)", "digwyddiadau (CSV)") at 390x844."""
+    phone.call("Network.enable")
+    phone.call("Network.setExtraHTTPHeaders", headers={"Accept-Language": f"{lang},en;q=0.5"})
+    srv = served()
+    phone.go(srv.url + "/")
+    assert phone.js("document.documentElement.lang") == lang
+    fits(phone)
+    phone.screenshot(shots / f"phone-{lang}-code.png")
+    assert tries in enter_code(phone, "000000")
+    fits(phone)
+    phone.screenshot(shots / f"phone-{lang}-wrong-code.png")
+    text = enter_code(phone, CODE)
+    assert sessions in text and phone.js("document.querySelectorAll('#sessions tr[data-session]').length") == 3
+    fits(phone)
+    phone.screenshot(shots / f"phone-{lang}-sessions.png")
+    submit(phone, "form[action='/leave']")
+    for n in range(5):
+        text = enter_code(phone, f"12312{n}")
+    assert rest in text
+    fits(phone)
+    phone.screenshot(shots / f"phone-{lang}-resting.png")
