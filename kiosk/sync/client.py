@@ -88,13 +88,16 @@ class HubClient:
 
     def __init__(self, url: str, token: str | None, *, session: requests.Session | None = None,
                  timeout: tuple[float, float] = (5.0, 30.0), now: Callable[[], float] = time.time,
-                 ca_file: str | os.PathLike | None = None) -> None:
+                 ca_file: str | os.PathLike | None = None, priority: str | None = None) -> None:
+        """priority: the Priority header its uploads carry (HELP_PRIORITY, BACKLOG_PRIORITY), so a hub
+        with a queue serves a help call before a backlog batch; None sends none."""
         self.url = url.rstrip("/")
         # a private CA ([hub] ca_file, e.g. Caddy's internal one) instead of the system's CAs
         self.verify: str | None = os.fspath(ca_file) if ca_file else None
         self.token = token or ""
         self.session = session or requests.Session()
         self.timeout = timeout
+        self.priority = priority
         self._now = now
 
     def close(self) -> None:
@@ -155,6 +158,8 @@ class HubClient:
         headers = {"Authorization": f"Bearer {self.token}", "Accept": "application/json"}
         if body is not None:
             headers["Content-Type"] = "application/json"
+        if batch and self.priority:
+            headers["Priority"] = self.priority
         timeout = (self.timeout[0], self.timeout[1] + extra_read)
         try:
             resp = self.session.request(method, self.url + path, data=body, headers=headers, timeout=timeout,

@@ -1,0 +1,78 @@
+"""Which request a hub thread serves next: help before bulk.
+
+waitress hands complete requests to its worker threads first come, first served. When a hundred kiosks
+drain their backlogs at once (the hub was down all morning) the queue holds a hundred batches of
+hundreds of events, and a help call that arrives behind them waits for all of them: seconds. So the
+queue is ordered by the request's urgency, as the HTTP `Priority` header (RFC 9218) gives it:
+`u=0` is the most urgent, `u=7` the least, 3 when the request says nothing. Kiosks send their help
+events with `u=0` and their backlog batches with `u=5` (HELP_PRIORITY, BACKLOG_PRIORITY); a staff page's refresh
+and everything else say nothing, so they too go before the backlog. Within one urgency the order stays
+first come, first served, so one kiosk's batches are still served in the order they came.
+
+Nothing is refused and nothing waits for long: the backlog only waits while more urgent requests are
+queued, which is a few at a time. A kiosk could mark its backlog urgent; it is authenticated, and it
+would only be served sooner.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from typing import Any
+
+from waitress.task import ThreadedTaskDispatcher
+
+from kiosk.session.record import BACKLOG_PRIORITY, HELP_PRIORITY
+
+HEADER = "PRIORITY"        # how waitress's parser names the Priority header
+DEFAULT_URGENCY = 3        # RFC 9218's default
+URGENCIES = 8              # 0 (most urgent) to 7
+_URGENCY = re.compile(r"(?:^|,)\s*u\s*=\s*([0-7])\s*(?:,|;|$)")
+
+
+def urgency(priority: str | None) -> int:
+    """The urgency a Priority header's value asks for; the default for none or one that cannot be read."""
+    if not priority:
+        return DEFAULT_URGENCY
+    found = _URGENCY.search(priority)
+    return int(found.group(1)) if found else DEFAULT_URGENCY
+
+
+def task_urgency(task: Any) -> int:
+    """The urgency of the request a waitress task (a channel with a request ready) is about to serve."""
+    try:
+        request = task.requests[0]
+        return urgency(request.headers.get(HEADER))
+    except (AttributeError, IndexError, TypeError):
+        return DEFAULT_URGENCY
+
+
+class UrgencyQueue:
+    """The dispatcher's queue, by urgency: append() files a task in its lane, popleft() takes the oldest
+    task of the most urgent lane. The methods waitress's ThreadedTaskDispatcher uses on its deque."""
+
+    def __init__(self) -> None:
+        self._lanes: list[deque] = [deque() for _ in range(URGENCIES)]
+
+    def append(self, task: Any) -> None:
+        self._lanes[task_urgency(task)].append(task)
+
+    def popleft(self) -> Any:
+        for lane in self._lanes:
+            if lane:
+                return lane.popleft()
+        raise IndexError("pop from an empty UrgencyQueue")
+
+    def __len__(self) -> int:
+        return sum(len(lane) for lane in self._lanes)
+
+    def __bool__(self) -> bool:
+        return any(self._lanes)
+
+
+class UrgencyDispatcher(ThreadedTaskDispatcher):
+    """waitress's thread pool, serving the most urgent waiting request first."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.queue = UrgencyQueue()  # type: ignore[assignment]
