@@ -8,7 +8,11 @@ call: timed to the board showing it and to the staff webhook (each hub's alerts.
 At the end every kiosk's outbox must drain and the database must hold every event once. The hubs'
 CPU (utime+stime over the run) and PSS are reported per kiosk.
 
-    python bench/long/fleet.py [--kiosks 200] [--staff 20] [--minutes 10] [--short]
+With --backlog N each kiosk holds N events before it first syncs (the hub was down all morning), and all
+kiosks start syncing at the same moment: the first help call is raised in that flood of first syncs,
+which is where a call once waited seconds behind the backlogs queued at the hubs (kiosk/hub/urgency.py).
+
+    python bench/long/fleet.py [--kiosks 200] [--staff 20] [--minutes 10] [--backlog 300] [--short]
 """
 
 from __future__ import annotations
@@ -47,6 +51,10 @@ def p99(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, int(round(0.99 * (len(ordered) - 1))))] if ordered else float("nan")
 
 
+def first(values: list[float]) -> float:
+    return values[0] if values else float("nan")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--kiosks", type=int, default=200)
@@ -54,6 +62,8 @@ def main() -> int:
     parser.add_argument("--minutes", type=float, default=10.0)
     parser.add_argument("--every", type=float, default=5.0, help="seconds between one kiosk's events")
     parser.add_argument("--help-every", type=float, default=10.0)
+    parser.add_argument("--backlog", type=int, default=300,
+                        help="events each kiosk holds before its first sync; all kiosks start syncing at once")
     parser.add_argument("--short", action="store_true", help="40 kiosks, 4 staff pages, 1 minute")
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
@@ -65,6 +75,8 @@ def main() -> int:
     stop = threading.Event()
     stations, pollers = [], []
     board_ms, alert_ms, poll_errors = [], [], [0]
+    committed: dict[tuple[str, str], float] = {}   # (help.raised or help.delivered, call_id): when journalled
+    commit_ms, delivered_ms = [], []   # press -> help.raised committed on the kiosk; -> the hub's confirmation journalled
     with fresh_postgres_database(PG_DSN, prefix="longfleet") as database, \
             tempfile.TemporaryDirectory(prefix="long-fleet-") as tmp:
         folder = Path(tmp)
@@ -75,14 +87,24 @@ def main() -> int:
                 f'[[channel]]\nname = "bench"\ntype = "webhook"\nurl = "{receiver.url}/hook"\n'
                 'secret_env = "BENCH_WEBHOOK_SECRET"\n')
             hubs.append(start_hub(folder / name, database=database, threads=16))
-        proxy = FaultProxy([h.port for h in hubs], seed=1, weights={FORWARD: 1.0}).start()
+        proxy = FaultProxy([h.port for h in hubs], seed=1, weights={FORWARD: 1.0}, inspect=False).start()
         try:
             hubs[0].set_password("staff", "correct horse")
             tokens = {f"Room {n}": hubs[n % 2].add_room(f"Room {n}") for n in range(1, kiosks + 1)}
             (folder / "kiosks").mkdir()
             for name, token in tokens.items():
-                stations.append(station(folder / "kiosks", name, proxy.url, token, None))
-            staff = [staff_session(h.url) for h in hubs]
+                stations.append(station(folder / "kiosks", name, proxy.url, token, None, start=not args.backlog))
+            for s in stations:
+                s.journal.on_commit(lambda records: committed.update(
+                    {(r.kind, r.payload.get("call_id")): time.perf_counter() for r in records
+                     if r.kind in (F.HELP_RAISED, F.HELP_DELIVERED)}))
+            if args.backlog:
+                for s in stations:
+                    last = None
+                    for n in range(args.backlog):
+                        last = s.journal.append("fleet.backlog", {"n": n})
+                    last.result(timeout=120)
+            staff = [staff_session(h.url) for h in hubs]   # staff are logged in before any flood
 
             def poll(session) -> None:
                 while not stop.is_set():
@@ -96,6 +118,9 @@ def main() -> int:
                 t = threading.Thread(target=poll, args=(staff_session(hubs[i % 2].url),), daemon=True)
                 t.start()
                 pollers.append(t)
+            if args.backlog:
+                for s in stations:   # every kiosk's first sync at once: the flood the first help call meets
+                    s.start()
 
             def produce(index: int, s) -> None:
                 n = 0
@@ -123,13 +148,18 @@ def main() -> int:
                     time.sleep(0.05)
                 board_ms.append((time.perf_counter() - t0) * 1000)
                 alert_ms.append((receiver.wait_event("raised", call_id) - t0) * 1000)
+                while (F.HELP_DELIVERED, call_id) not in committed and time.monotonic() < deadline:
+                    time.sleep(0.01)
+                commit_ms.append((committed.get((F.HELP_RAISED, call_id), float("nan")) - t0) * 1000)
+                delivered_ms.append((committed.get((F.HELP_DELIVERED, call_id), float("nan")) - t0) * 1000)
                 kiosk.room.change_help(F.HELP_RESOLVED, call_id, by="bench")
                 while staff[0].get(f"{hubs[0].url}/board.json", timeout=10).json()["alert"]["unanswered"]:
                     if time.monotonic() > deadline:
                         raise RuntimeError("a resolved call stayed on the board")
                     time.sleep(0.05)
                 pss.append(sum(procstat.tree_pss_kib(h.proc.pid)[0] for h in hubs))
-                print(f"  {time.monotonic() - started:4.0f} s: help call on the board in {board_ms[-1]:.0f} ms, "
+                print(f"  {time.monotonic() - started:4.0f} s: help call journalled in {commit_ms[-1]:.0f} ms, "
+                      f"confirmed by the hub in {delivered_ms[-1]:.0f} ms, on the board in {board_ms[-1]:.0f} ms, "
                       f"webhook in {alert_ms[-1]:.0f} ms", flush=True)
                 time.sleep(max(0.0, args.help_every - (time.perf_counter() - t0)))
             stop.set()
@@ -165,14 +195,20 @@ def main() -> int:
     figures = {"kiosks": kiosks, "staff_pages": staff_pages, "minutes": minutes, "events": events,
                "missing": missing, "twice": twice, "drained": drained, "calls": len(board_ms),
                "board_p99_ms": p99(board_ms), "webhook_p99_ms": p99(alert_ms), "hub_cpu_core": hub_cpu,
-               "hub_pss_mib": pss_mib, "poll_errors": poll_errors[0]}
+               "hub_pss_mib": pss_mib, "poll_errors": poll_errors[0], "backlog": args.backlog,
+               "first_board_ms": first(board_ms), "first_webhook_ms": first(alert_ms),
+               "first_committed_ms": first(commit_ms), "first_confirmed_ms": first(delivered_ms),
+               "committed_p99_ms": p99(commit_ms), "confirmed_p99_ms": p99(delivered_ms)}
     return finish(NAME, ok,
                   f"{kiosks} kiosks, {staff_pages} staff pages, two hubs on one PostgreSQL for {minutes:g} min: "
                   f"{events:,} events, {missing} missing, {twice} stored twice, outboxes drained: {drained}; "
                   f"{len(board_ms)} help calls, on the board p99 {p99(board_ms):.0f} ms (budget {BOARD_BUDGET_MS:.0f}), "
                   f"webhook p99 {p99(alert_ms):.0f} ms (budget {ALERT_BUDGET_MS:.0f}); hubs together "
                   f"{hub_cpu * 100:.1f} % of a core ({hub_cpu * 100 / kiosks:.2f} % per kiosk), PSS {pss_mib:.0f} MiB "
-                  f"({pss_mib * 1024 / kiosks:.0f} KiB per kiosk); {poll_errors[0]} staff refreshes failed",
+                  f"({pss_mib * 1024 / kiosks:.0f} KiB per kiosk); {poll_errors[0]} staff refreshes failed; the first "
+                  f"call, raised as the {kiosks} kiosks began syncing {args.backlog} waiting events each: journalled "
+                  f"in {first(commit_ms):.0f} ms, confirmed by the hub in {first(delivered_ms):.0f} ms, on the board "
+                  f"in {first(board_ms):.0f} ms, webhook in {first(alert_ms):.0f} ms",
                   figures, args.short)
 
 
