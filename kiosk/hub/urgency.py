@@ -12,6 +12,10 @@ first come, first served, so one kiosk's batches are still served in the order t
 Nothing is refused and nothing waits for long: the backlog only waits while more urgent requests are
 queued, which is a few at a time. A kiosk could mark its backlog urgent; it is authenticated, and it
 would only be served sooner.
+
+This leans on waitress 3.x (deploy/constraints.txt pins it): the dispatcher's `queue` is what its worker
+threads append() to and popleft() from under its lock, and create_server() takes a dispatcher (`_dispatcher`).
+tests/hub/test_urgency.py runs a real hub and fails if an upgrade changes either.
 """
 
 from __future__ import annotations
