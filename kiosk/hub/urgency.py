@@ -13,6 +13,12 @@ Nothing is refused and nothing waits for long: the backlog only waits while more
 queued, which is a few at a time. A kiosk could mark its backlog urgent; it is authenticated, and it
 would only be served sooner.
 
+The order of the queue is not enough when every thread is already busy with a backlog batch: the help
+call then waits for a thread, and, once it has one, shares the interpreter with all of them. So backlog
+batches (an urgency below the default) are ingested a few at a time per process (backlog_turn); the others
+wait for their turn holding a thread but no CPU, and a help upload or a staff page takes the next thread
+that frees and shares the processor with a few batches, not sixteen.
+
 This leans on waitress 3.x (deploy/constraints.txt pins it): the dispatcher's `queue` is what its worker
 threads append() to and popleft() from under its lock, and create_server() takes a dispatcher (`_dispatcher`).
 tests/hub/test_urgency.py runs a real hub and fails if an upgrade changes either.
@@ -21,8 +27,10 @@ tests/hub/test_urgency.py runs a real hub and fails if an upgrade changes either
 from __future__ import annotations
 
 import re
+import threading
 from collections import deque
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 from waitress.task import ThreadedTaskDispatcher
 
@@ -31,6 +39,9 @@ from kiosk.session.record import BACKLOG_PRIORITY, HELP_PRIORITY
 HEADER = "PRIORITY"        # how waitress's parser names the Priority header
 DEFAULT_URGENCY = 3        # RFC 9218's default
 URGENCIES = 8              # 0 (most urgent) to 7
+BACKLOG_TURNS = 4          # backlog batches one hub process ingests at a time; the rest wait their turn
+BACKLOG_WAIT = 20.0        # seconds a backlog batch waits for its turn before it is answered 503 (under the
+#                            kiosk's 30 s read timeout: a timeout would count against the batch's events)
 _URGENCY = re.compile(r"(?:^|,)\s*u\s*=\s*([0-7])\s*(?:,|;|$)")
 
 
@@ -49,6 +60,27 @@ def task_urgency(task: Any) -> int:
         return urgency(request.headers.get(HEADER))
     except (AttributeError, IndexError, TypeError):
         return DEFAULT_URGENCY
+
+
+class BacklogBusy(RuntimeError):
+    """A backlog batch waited BACKLOG_WAIT seconds for its turn: the kiosk should come back later."""
+
+
+@contextmanager
+def backlog_turn(turns: threading.Semaphore, priority: str | None, wait: float | None = None) -> Iterator[None]:
+    """Runs a request of a backlog's urgency only while it holds one of the process's turns (waiting at most
+    `wait`, default BACKLOG_WAIT seconds); anything more urgent (help uploads, requests that say nothing)
+    runs at once."""
+    if urgency(priority) <= DEFAULT_URGENCY:
+        yield
+        return
+    wait = BACKLOG_WAIT if wait is None else wait
+    if not turns.acquire(timeout=wait):
+        raise BacklogBusy(f"the hub is ingesting other kiosks' backlogs; this batch waited {wait:.0f} s for its turn")
+    try:
+        yield
+    finally:
+        turns.release()
 
 
 class UrgencyQueue:

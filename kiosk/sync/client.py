@@ -43,6 +43,12 @@ class HubUnreachable(HubError):
         self.retry_after = retry_after
 
 
+class HubBusy(HubUnreachable):
+    """429 or 503: the hub answered, and cannot take this upload now (its database is busy or down, or it is
+    ingesting other kiosks' backlogs); come back after Retry-After. The hub is there: a help upload, which
+    the hub serves first, may well be taken meanwhile."""
+
+
 class HubFailed(HubUnreachable):
     """The request reached the hub (or its proxy) and failed there: an internal error (500, 502, 504),
     a connection dropped after sending, or no answer in time. The hub may be down, or it may be
@@ -193,8 +199,7 @@ class HubClient:
             raise HubUnreachable(f"the hub at {self.url} has no {path.split('?')[0]}: check [hub] url "
                                  "and that the hub runs a compatible version")
         if status in (429, 503):
-            raise HubUnreachable("the hub is busy or cannot store now" + (f": {reason}" if reason else ""),
-                                 retry_after)
+            raise HubBusy("the hub is busy or cannot store now" + (f": {reason}" if reason else ""), retry_after)
         kind = HubFailed if status >= 500 else HubUnreachable
         raise kind(f"the hub had an internal error (HTTP {status})" + (f": {reason}" if reason else ""),
                    retry_after)

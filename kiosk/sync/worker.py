@@ -30,7 +30,7 @@ from kiosk.session import facts as F
 from kiosk.session.record import BACKLOG_PRIORITY, HELP_PRIORITY, EventRecord
 from kiosk.store import outbox
 from kiosk.sync.backoff import Backoff
-from kiosk.sync.client import HubClient, HubError, HubUnreachable, TokenRefused
+from kiosk.sync.client import HubBusy, HubClient, HubError, HubUnreachable, TokenRefused
 from kiosk.sync.helpsend import HelpSender, Wait, event_wait
 from kiosk.sync.helpwatch import HelpWatch
 from kiosk.sync.status import keep, kept
@@ -174,7 +174,9 @@ class SyncWorker:
             self._backing_off = True
             return self.token_retry_seconds
         except HubUnreachable as exc:
-            self._report(False, str(exc))
+            # busy (429/503) is an answer: the hub is there, so the backlog's wait must not tell the room a
+            # help call cannot reach it; the help sender, whose uploads the hub serves first, says that
+            self._report(None if isinstance(exc, HubBusy) else False, str(exc))
             self._backing_off = True
             delay = self.backoff.next_delay(exc.retry_after)
             log.info("sync: %s; next try in %.1f s", exc, delay)

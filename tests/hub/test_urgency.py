@@ -12,7 +12,8 @@ from types import SimpleNamespace
 import pytest
 import requests
 
-from kiosk.hub.urgency import DEFAULT_URGENCY, UrgencyDispatcher, UrgencyQueue, task_urgency, urgency
+from kiosk.hub.urgency import (BACKLOG_TURNS, DEFAULT_URGENCY, BacklogBusy, UrgencyDispatcher, UrgencyQueue,
+                                backlog_turn, task_urgency, urgency)
 from kiosk.session import facts as F
 from kiosk.session.record import BACKLOG_PRIORITY, HELP_PRIORITY
 from tests.hub.hubproc import start_hub
@@ -49,6 +50,34 @@ def test_the_queue_serves_the_most_urgent_first_and_first_come_first_within_an_u
 
 def test_the_dispatcher_uses_the_urgency_queue():
     assert isinstance(UrgencyDispatcher().queue, UrgencyQueue)
+
+
+def test_backlog_batches_take_turns_and_anything_more_urgent_never_waits_for_one():
+    turns = threading.Semaphore(1)
+    with backlog_turn(turns, BACKLOG_PRIORITY):
+        assert not turns.acquire(blocking=False), "a backlog batch ran without holding a turn"
+        with pytest.raises(BacklogBusy, match="waited 0 s for its turn"):
+            with backlog_turn(turns, "u=7", wait=0.01):
+                pass
+        for priority in (HELP_PRIORITY, None, "u=3"):
+            with backlog_turn(turns, priority, wait=0.01):   # the turn is taken; these run anyway
+                pass
+    assert turns.acquire(blocking=False), "the turn was not given back"
+
+
+def test_a_backlog_batch_that_gets_no_turn_is_told_to_come_back_and_a_help_upload_is_stored(app, make_kiosk,
+                                                                                             monkeypatch):
+    app.extensions["kiosk_hub"].backlog_turns = threading.Semaphore(0)   # every turn taken, for ever
+    monkeypatch.setattr("kiosk.hub.urgency.BACKLOG_WAIT", 0.01)
+    kiosk = make_kiosk()
+    body = {"device_id": kiosk.device_id, "waiting": 1, "events": [kiosk.event()]}
+    busy = kiosk.client.post("/api/v1/events", json=body, headers={**kiosk.headers, "Priority": BACKLOG_PRIORITY})
+    assert busy.status_code == 503 and busy.headers["Retry-After"] == "5"
+    assert "waited" in busy.get_json()["error"] and "for its turn" in busy.get_json()["error"]
+    call = {"device_id": kiosk.device_id, "events": [kiosk.event(F.HELP_RAISED, {"call_id": "c-1", "at": 1.0})]}
+    stored = kiosk.client.post("/api/v1/events", json=call, headers={**kiosk.headers, "Priority": HELP_PRIORITY})
+    assert stored.status_code == 200 and [r["status"] for r in stored.get_json()["results"]] == ["stored"]
+    assert BACKLOG_TURNS >= 1
 
 
 # --- a real hub with one worker thread, held busy while three uploads queue behind it ----------------------------

@@ -174,6 +174,19 @@ def test_retry_after_is_honoured(stub, make_room, running):
     assert worker.attempts == 2
 
 
+def test_a_busy_hub_is_not_called_unreachable_so_a_help_call_is_not_shown_as_undeliverable(stub, make_room,
+                                                                                           running):
+    room = make_room(stub.url, stub.add_room("A"), sync_seconds=3600)
+    append_many(room.journal, 2)
+    stub.refuse.append((503, {"error": "ingesting other kiosks' backlogs"}, {"Retry-After": "600"}))
+    running(worker_for(room))
+    wait_until(lambda: "other kiosks' backlogs" in room.health.sync_error, what="the 503")
+    assert room.health.hub_reachable is not False
+    room.raise_help("button")
+    assert room.glyph() is not Glyph.NOT_DELIVERED
+    wait_until(lambda: room.glyph() is Glyph.DELIVERED, what="the call delivered while the backlog waits")
+
+
 def test_a_poisoned_event_does_not_block_the_queue(stub, make_room, running):
     room = make_room(stub.url, stub.add_room("A"))
     append_many(room.journal, 30)
