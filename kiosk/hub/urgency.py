@@ -5,19 +5,19 @@ drain their backlogs at once (the hub was down all morning) the queue holds a hu
 hundreds of events, and a help call that arrives behind them waits for all of them: seconds. So the
 queue is ordered by the request's urgency, as the HTTP `Priority` header (RFC 9218) gives it:
 `u=0` is the most urgent, `u=7` the least, 3 when the request says nothing. Kiosks send their help
-events with `u=0` and their backlog batches with `u=5` (HELP_PRIORITY, BACKLOG_PRIORITY); a staff page's refresh
-and everything else say nothing, so they too go before the backlog. Within one urgency the order stays
+events with `u=0` and their backlog batches with `u=5` (HELP_PRIORITY, BACKLOG_PRIORITY); a staff page's
+refresh and everything else say nothing, so they too go before the backlog. Within one urgency the order stays
 first come, first served, so one kiosk's batches are still served in the order they came.
 
-Nothing is refused and nothing waits for long: the backlog only waits while more urgent requests are
-queued, which is a few at a time. A kiosk could mark its backlog urgent; it is authenticated, and it
-would only be served sooner.
+The backlog only waits while more urgent requests are queued, which is a few at a time. A kiosk could
+mark its backlog urgent; it is authenticated, and it would only be served sooner.
 
 The order of the queue is not enough when every thread is already busy with a backlog batch: the help
 call then waits for a thread, and, once it has one, shares the interpreter with all of them. So backlog
 batches (an urgency below the default) are ingested a few at a time per process (backlog_turn); the others
 wait for their turn holding a thread but no CPU, and a help upload or a staff page takes the next thread
-that frees and shares the processor with a few batches, not sixteen.
+that frees and shares the processor with a few batches, not sixteen. A batch that waits BACKLOG_WAIT
+seconds for its turn is answered 503 with Retry-After (nothing stored), which the kiosk takes as busy.
 
 This leans on waitress 3.x (deploy/constraints.txt pins it): the dispatcher's `queue` is what its worker
 threads append() to and popleft() from under its lock, and create_server() takes a dispatcher (`_dispatcher`).
