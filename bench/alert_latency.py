@@ -98,12 +98,13 @@ def staff_session(url: str) -> requests.Session:
     return session
 
 
-def station(folder: Path, name: str, hub_url: str, token: str, button: str | None) -> Station:
+def station(folder: Path, name: str, hub_url: str, token: str, button: str | None, start: bool = True) -> Station:
     (folder / name).mkdir()
     config = Config(room=name, button=ButtonConfig(url=button), hub=HubConfig(url=hub_url, token=token, sync_seconds=5),
                     paths=PathsConfig(data=folder / name, allow_data_in_ram=True))
     s = Station(config)
-    s.start()
+    if start:
+        s.start()
     return s
 
 

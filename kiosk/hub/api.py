@@ -13,6 +13,7 @@ from kiosk.session.record import iso_utc
 from kiosk.hub import helpcalls, rooms
 from kiosk.hub.auth import bearer_token, current_staff, hub_db
 from kiosk.hub.ingest import store_batch
+from kiosk.hub.urgency import BacklogBusy, backlog_turn
 from kiosk.hub.validate import (MAX_BODY_BYTES, BadRequest, TooLarge, check_batch, parse_json_object,
                                 text_field, waiting_field)
 
@@ -22,6 +23,7 @@ api = Blueprint("api", __name__, url_prefix="/api/v1")
 
 MAX_WAIT = 25.0
 POLL_SECONDS = 0.2
+BACKLOG_RETRY_SECONDS = 5
 
 
 def _ctx():
@@ -70,12 +72,21 @@ def _refused_by_database(exc: Exception):
                          "was stored: fix the values it names"), 400
 
 
+@api.errorhandler(BacklogBusy)
+def _backlog_busy(exc: BacklogBusy):
+    response = jsonify(error=f"{exc}: send it again after {BACKLOG_RETRY_SECONDS} seconds")
+    response.status_code = 503
+    response.headers["Retry-After"] = str(BACKLOG_RETRY_SECONDS)
+    return response
+
+
 @api.post("/events")
 def upload_events():
     room = _room()
-    batch = check_batch(_body())
-    now = _now()
-    results = store_batch(hub_db(), room.id, batch, now)
+    with backlog_turn(_ctx().backlog_turns, request.headers.get("Priority")):   # help goes first (urgency.py)
+        batch = check_batch(_body())
+        now = _now()
+        results = store_batch(hub_db(), room.id, batch, now)
     _ctx().alerts_due.set()   # committed: this process's alert sender looks now, not at its next poll
     rejected = sum(1 for r in results if r["status"] == "rejected")
     if rejected:

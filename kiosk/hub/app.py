@@ -18,6 +18,7 @@ from kiosk.clock import local_zone
 from kiosk.hub import readerlanguage
 from kiosk.hub.auth import SESSION_IDLE_SECONDS, LoginThrottle
 from kiosk.hub.database import UNAVAILABLE, HubDatabase, redact
+from kiosk.hub.urgency import BACKLOG_TURNS
 from kiosk.hub.validate import MAX_BODY_BYTES
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,7 @@ class HubContext:
     now: Callable[[], float] = time.time
     zone: TzInfo | None = None
     long_polls: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(16))
+    backlog_turns: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(BACKLOG_TURNS))
     stopping: threading.Event = field(default_factory=threading.Event)
     logins: LoginThrottle = field(default_factory=LoginThrottle)
     alerts_due: threading.Event = field(default_factory=threading.Event)  # wakes this process's alert sender

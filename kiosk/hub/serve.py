@@ -14,6 +14,7 @@ from kiosk.hub.database import open_hub_database, redact
 from kiosk.hub.exportkey import identity_path
 from kiosk.hub.notify.channels import ALERTS_FILE, describe, load_alerts, missing_secrets
 from kiosk.hub.notify.sender import AlertSender
+from kiosk.hub.urgency import UrgencyDispatcher
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +38,10 @@ def serve(data_dir: Path, database: str | None, host: str, port: int, threads: i
     ctx = app.extensions["kiosk_hub"]
     proxy = {"trusted_proxy": trusted_proxy, "trusted_proxy_headers": set(PROXY_HEADERS),
              "clear_untrusted_proxy_headers": True} if trusted_proxy else {}
+    dispatcher = UrgencyDispatcher()   # help uploads and staff pages before backlog batches (urgency.py)
+    dispatcher.set_thread_count(threads)
     server = create_server(app, host=host, port=port, threads=threads, ident="room-kiosk-hub",
-                           max_request_body_size=8 * 1024 * 1024, **proxy)
+                           max_request_body_size=8 * 1024 * 1024, _dispatcher=dispatcher, **proxy)
 
     def _stop(signum, _frame) -> None:
         ctx.stopping.set()

@@ -248,18 +248,33 @@ def _epoch(name: str, value: float) -> None:
 def _storable(value: Any, where: str) -> None:
     """No infinity (1e400 parses as one), no NUL character (PostgreSQL text cannot hold one) and no
     lone surrogate (no encoder takes one)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        raise ValueError(f"{where} must be a finite number, got {_show(value)}")
-    problem = unstorable(value) if isinstance(value, str) else None
+    problem = _unstorable_in(value)
     if problem:
-        raise ValueError(f"{where} {problem}")
+        raise ValueError(f"{where}{problem[0]} {problem[1]}")
+
+
+def _unstorable_in(value: Any) -> tuple[str, str] | None:
+    """The first thing in value the hub cannot store: (where inside value, what is wrong), or None.
+    The path is written only for a problem found, so a good payload costs no message text."""
+    if isinstance(value, str):
+        problem = unstorable(value)
+        return ("", problem) if problem else None
+    if isinstance(value, float):
+        return None if math.isfinite(value) else ("", f"must be a finite number, got {_show(value)}")
     if isinstance(value, dict):
         for key, item in value.items():
-            _storable(key, f"{where} key {_show(key)}")
-            _storable(item, f"{where}.{key}")
+            found = _unstorable_in(key)
+            if found:
+                return (f" key {_show(key)}{found[0]}", found[1])
+            found = _unstorable_in(item)
+            if found:
+                return (f".{key}{found[0]}", found[1])
     elif isinstance(value, list):
         for n, item in enumerate(value):
-            _storable(item, f"{where}[{n}]")
+            found = _unstorable_in(item)
+            if found:
+                return (f"[{n}]{found[0]}", found[1])
+    return None
 
 
 def _is_number(value: Any) -> bool:

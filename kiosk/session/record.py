@@ -23,6 +23,8 @@ def parse_iso_utc(text: str) -> float:
 
 MAX_EVENTS = 1000               # events in one upload
 MAX_BYTES = 4 * 1024 * 1024     # one upload's body; the hub refuses more with 413
+HELP_PRIORITY = "u=0"           # the Priority header (RFC 9218) of help uploads: the hub serves them first
+BACKLOG_PRIORITY = "u=5"        # and of backlog batches: after everything else waiting (kiosk/hub/urgency.py)
 
 WIRE_FIELDS = ("uuid", "seq", "device_id", "wall", "mono", "boot_id", "clock_trusted",
                "session_id", "kind", "payload")

@@ -43,6 +43,12 @@ class HubUnreachable(HubError):
         self.retry_after = retry_after
 
 
+class HubBusy(HubUnreachable):
+    """429 or 503: the hub answered, and cannot take this upload now (its database is busy or down, or it is
+    ingesting other kiosks' backlogs); come back after Retry-After. The hub is there: a help upload, which
+    the hub serves first, may well be taken meanwhile."""
+
+
 class HubFailed(HubUnreachable):
     """The request reached the hub (or its proxy) and failed there: an internal error (500, 502, 504),
     a connection dropped after sending, or no answer in time. The hub may be down, or it may be
@@ -88,13 +94,16 @@ class HubClient:
 
     def __init__(self, url: str, token: str | None, *, session: requests.Session | None = None,
                  timeout: tuple[float, float] = (5.0, 30.0), now: Callable[[], float] = time.time,
-                 ca_file: str | os.PathLike | None = None) -> None:
+                 ca_file: str | os.PathLike | None = None, priority: str | None = None) -> None:
+        """priority: the Priority header its uploads carry (HELP_PRIORITY, BACKLOG_PRIORITY), so a hub
+        with a queue serves a help call before a backlog batch; None sends none."""
         self.url = url.rstrip("/")
         # a private CA ([hub] ca_file, e.g. Caddy's internal one) instead of the system's CAs
         self.verify: str | None = os.fspath(ca_file) if ca_file else None
         self.token = token or ""
         self.session = session or requests.Session()
         self.timeout = timeout
+        self.priority = priority
         self._now = now
 
     def close(self) -> None:
@@ -155,6 +164,8 @@ class HubClient:
         headers = {"Authorization": f"Bearer {self.token}", "Accept": "application/json"}
         if body is not None:
             headers["Content-Type"] = "application/json"
+        if batch and self.priority:
+            headers["Priority"] = self.priority
         timeout = (self.timeout[0], self.timeout[1] + extra_read)
         try:
             resp = self.session.request(method, self.url + path, data=body, headers=headers, timeout=timeout,
@@ -188,8 +199,7 @@ class HubClient:
             raise HubUnreachable(f"the hub at {self.url} has no {path.split('?')[0]}: check [hub] url "
                                  "and that the hub runs a compatible version")
         if status in (429, 503):
-            raise HubUnreachable("the hub is busy or cannot store now" + (f": {reason}" if reason else ""),
-                                 retry_after)
+            raise HubBusy("the hub is busy or cannot store now" + (f": {reason}" if reason else ""), retry_after)
         kind = HubFailed if status >= 500 else HubUnreachable
         raise kind(f"the hub had an internal error (HTTP {status})" + (f": {reason}" if reason else ""),
                    retry_after)

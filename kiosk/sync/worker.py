@@ -27,10 +27,10 @@ from kiosk.clock import Clock
 from kiosk.config import HubConfig
 from kiosk.room import Room
 from kiosk.session import facts as F
-from kiosk.session.record import EventRecord
+from kiosk.session.record import BACKLOG_PRIORITY, HELP_PRIORITY, EventRecord
 from kiosk.store import outbox
 from kiosk.sync.backoff import Backoff
-from kiosk.sync.client import HubClient, HubError, HubUnreachable, TokenRefused
+from kiosk.sync.client import HubBusy, HubClient, HubError, HubUnreachable, TokenRefused
 from kiosk.sync.helpsend import HelpSender, Wait, event_wait
 from kiosk.sync.helpwatch import HelpWatch
 from kiosk.sync.status import keep, kept
@@ -62,9 +62,10 @@ class SyncWorker:
         self._timeout = timeout
         self._monotonic = monotonic
         self._wait = wait
-        self.uploader = Uploader(self.journal, self._client(), clock.now, batch_size=batch_size,
+        self.uploader = Uploader(self.journal, self._client(priority=BACKLOG_PRIORITY), clock.now,
+                                 batch_size=batch_size,
                                  exclude=F.HELP_KINDS)
-        self.help_sender = HelpSender(room, lambda: self._client(help_timeout), clock.now, wait=wait,
+        self.help_sender = HelpSender(room, lambda: self._client(help_timeout, HELP_PRIORITY), clock.now, wait=wait,
                                       retry_first=help_retry_first, retry_max=help_retry_max,
                                       token_retry_seconds=self.token_retry_seconds,
                                       idle_check=max(1.0, self.sync_seconds))
@@ -80,9 +81,10 @@ class SyncWorker:
         self.attempts = 0
         self.journal.on_commit(self._on_commit)
 
-    def _client(self, timeout: tuple[float, float] | None = None) -> HubClient:
+    def _client(self, timeout: tuple[float, float] | None = None, priority: str | None = None) -> HubClient:
         return HubClient(self.config.url or "", self.config.token, session=self._session_factory(),
-                         timeout=timeout or self._timeout, now=self.clock.now, ca_file=self.config.ca_file)
+                         timeout=timeout or self._timeout, now=self.clock.now, ca_file=self.config.ca_file,
+                         priority=priority)
 
     # --- lifecycle ------------------------------------------------------------
 
@@ -172,7 +174,9 @@ class SyncWorker:
             self._backing_off = True
             return self.token_retry_seconds
         except HubUnreachable as exc:
-            self._report(False, str(exc))
+            # busy (429/503) is an answer: the hub is there, so the backlog's wait must not tell the room a
+            # help call cannot reach it; the help sender, whose uploads the hub serves first, says that
+            self._report(None if isinstance(exc, HubBusy) else False, str(exc))
             self._backing_off = True
             delay = self.backoff.next_delay(exc.retry_after)
             log.info("sync: %s; next try in %.1f s", exc, delay)

@@ -36,7 +36,10 @@ _HOP = {"connection", "keep-alive", "proxy-connection", "transfer-encoding", "te
 
 class FaultProxy:
     def __init__(self, upstream_ports: list[int], seed: int, weights: dict[str, float] | None = None, *,
-                 delay: tuple[float, float] = (0.05, 0.4), stall: float = 2.0) -> None:
+                 delay: tuple[float, float] = (0.05, 0.4), stall: float = 2.0, inspect: bool = True) -> None:
+        """inspect: read each upload's events for log and forwarded_uuids (False: forward without parsing
+        bodies, for a fleet of kiosks sharing this process with the proxy)."""
+        self.inspect = inspect
         self.upstream_ports = list(upstream_ports)
         self.weights = weights or {FORWARD: 1.0}
         unknown = set(self.weights) - set(ACTIONS)
@@ -99,7 +102,7 @@ class FaultProxy:
                 action = self._rng.choices(list(self.weights), list(self.weights.values()))[0]
             else:
                 action = FORWARD
-            self.log.append((number, path.split("?")[0], event_kinds(body), action))
+            self.log.append((number, path.split("?")[0], event_kinds(body) if self.inspect else (), action))
             pause = self._rng.uniform(*self.delay) if action == DELAY else self.stall if action == STALL else 0.0
             port = self.upstream_ports[self._rr % len(self.upstream_ports)]
             self._rr += 1
@@ -137,7 +140,7 @@ class FaultProxy:
 
 
     def _count_events(self, path: str, body: bytes | None) -> None:
-        if not body or not path.startswith("/api/v1/events"):
+        if not self.inspect or not body or not path.startswith("/api/v1/events"):
             return
         try:
             uuids = [e.get("uuid") for e in json.loads(body).get("events", [])]

@@ -41,6 +41,7 @@ class StubHub:
         self.events: dict[str, dict] = {}
         self.inserts: Counter = Counter()
         self.requests: list[tuple[str, int]] = []  # (path, number of events)
+        self.priorities: list[tuple[frozenset[str], str | None]] = []  # (an upload's kinds, its Priority header)
         self.heartbeats: list[dict] = []
         self.unauthorised = 0
         self.calls: dict[str, StubCall] = {}
@@ -119,6 +120,8 @@ class StubHub:
             batch = body["events"]
             with self.lock:
                 self.requests.append(("/api/v1/events", len(batch)))
+                self.priorities.append((frozenset(str(e.get("kind")) for e in batch if isinstance(e, dict)),
+                                        request.headers.get("Priority")))
                 queued = self.refuse.pop(0) if self.refuse else None
                 if queued is not None:
                     status, err, headers = queued

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import math
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kiosk.store import outbox
-from kiosk.sync.client import BatchRefused, HubClient, HubUnreachable, TokenRefused
+from kiosk.session.record import EventRecord, dump_payload, iso_utc
+from kiosk.sync.client import BatchRefused, HubClient, HubUnreachable, TokenRefused, encode_event
 from kiosk.store.outbox import waiting_after
 from kiosk.sync.upload import GOOD_EVENT_CHANCE, MAX_TRIES, MIN_TRIES, Progress, Suspect, Uploader
 from tests.sync.conftest import append_many
@@ -155,6 +159,33 @@ def test_backlog_encodes_exactly_what_to_wire_says(journal):
     items = waiting_after(journal)
     assert [json.loads(i.text) for i in items] == [r.to_wire() for r in journal.records()]
     assert [i.call_id for i in items] == ["c-1", None]
+
+
+def _envelope_the_slow_way(uuid, seq, device_id, wall, mono, boot_id, trusted, session_id, kind, payload) -> str:
+    """What waiting_after() wrote before wire_text(): json.dumps of the envelope, the payload text spliced in."""
+    envelope = json.dumps({"uuid": uuid, "seq": seq, "device_id": device_id, "wall": iso_utc(wall), "mono": mono,
+                           "boot_id": boot_id, "clock_trusted": bool(trusted), "session_id": session_id,
+                           "kind": kind}, separators=(",", ":"), ensure_ascii=False)
+    return envelope[:-1] + ',"payload":' + (payload or "{}") + "}"
+
+
+texts = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(uuid=texts, seq=st.integers(min_value=1, max_value=2**31 - 1), device_id=texts,
+       wall=st.floats(min_value=0, max_value=2**32 - 1), mono=st.one_of(st.floats(allow_nan=False), st.integers()),
+       boot_id=texts, trusted=st.sampled_from([True, False, 0, 1]), session_id=st.none() | texts, kind=texts,
+       payload=st.dictionaries(texts, st.one_of(st.none(), st.booleans(), st.integers(), texts,
+                                                st.floats(allow_nan=False, allow_infinity=False)), max_size=4))
+def test_the_fast_wire_text_is_byte_for_byte_the_slow_one(uuid, seq, device_id, wall, mono, boot_id, trusted,
+                                                          session_id, kind, payload):
+    stored = dump_payload(payload)
+    columns = (uuid, seq, device_id, wall, mono, boot_id, trusted, session_id, kind, stored)
+    assert outbox.wire_text(*columns) == _envelope_the_slow_way(*columns)
+    if isinstance(mono, float) and math.isfinite(mono):
+        record = EventRecord(uuid, seq, device_id, wall, mono, boot_id, bool(trusted), session_id, kind, payload)
+        assert json.loads(outbox.wire_text(*columns)) == json.loads(encode_event(record.to_wire()))
 
 
 # --- an event the hub keeps failing on (500 or a dropped connection), and a hub that is down -----

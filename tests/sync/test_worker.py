@@ -11,6 +11,7 @@ import pytest
 
 from kiosk.session import facts as F
 from kiosk.session.glyph import Glyph
+from kiosk.session.record import BACKLOG_PRIORITY, HELP_PRIORITY
 from kiosk.store import outbox
 from kiosk.sync.worker import SyncWorker
 from tests.sync.conftest import FakeTime, append_many, wait_until
@@ -98,6 +99,23 @@ def test_help_call_mid_drain_overtakes_the_rest_of_the_backlog(stub, make_room, 
     assert kinds.index(F.HELP_RAISED) < 3000 - 100, "the help call waited behind the backlog"
 
 
+def test_help_uploads_ask_the_hub_to_serve_them_first_and_the_backlog_last(stub, make_room, running):
+    """A hub with a queue serves by the Priority header (kiosk/hub/urgency.py, tests/hub/test_urgency.py):
+    the help call must say u=0 and every backlog batch u=5, or a help call queues behind a fleet's backlogs."""
+    room = make_room(stub.url, stub.add_room("A"))
+    append_many(room.journal, 300)
+    running(worker_for(room, batch_size=100))
+    wait_until(lambda: len(stub.requests) >= 1, what="the drain under way")
+    room.raise_help("button")
+    wait_until(lambda: room.glyph() is Glyph.DELIVERED and drained(room), what="delivered and drained")
+    help_uploads = [p for kinds, p in stub.priorities if kinds & F.HELP_KINDS]
+    backlog = [p for kinds, p in stub.priorities if not kinds & F.HELP_KINDS]
+    assert help_uploads and set(help_uploads) == {HELP_PRIORITY} == {"u=0"}
+    assert len(backlog) >= 3 and set(backlog) == {BACKLOG_PRIORITY} == {"u=5"}
+    assert not any(kinds & F.HELP_KINDS and kinds - F.HELP_KINDS for kinds, _ in stub.priorities), \
+        "a help event travelled in a backlog batch"
+
+
 def test_hub_coming_back_drains_everything_at_once(stub, make_room, running):
     holder = socket.socket()  # bound, not listening: connections are refused, and nobody else gets the port
     holder.bind(("127.0.0.1", 0))
@@ -154,6 +172,19 @@ def test_retry_after_is_honoured(stub, make_room, running):
     wait_until(lambda: drained(room), what="the retry")
     assert time.monotonic() - failed_at >= 0.8
     assert worker.attempts == 2
+
+
+def test_a_busy_hub_is_not_called_unreachable_so_a_help_call_is_not_shown_as_undeliverable(stub, make_room,
+                                                                                           running):
+    room = make_room(stub.url, stub.add_room("A"), sync_seconds=3600)
+    append_many(room.journal, 2)
+    stub.refuse.append((503, {"error": "ingesting other kiosks' backlogs"}, {"Retry-After": "600"}))
+    running(worker_for(room))
+    wait_until(lambda: "other kiosks' backlogs" in room.health.sync_error, what="the 503")
+    assert room.health.hub_reachable is not False
+    room.raise_help("button")
+    assert room.glyph() is not Glyph.NOT_DELIVERED
+    wait_until(lambda: room.glyph() is Glyph.DELIVERED, what="the call delivered while the backlog waits")
 
 
 def test_a_poisoned_event_does_not_block_the_queue(stub, make_room, running):
