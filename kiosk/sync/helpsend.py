@@ -165,6 +165,7 @@ class HelpSender:
         if isinstance(exc, TokenRefused):
             if not self.room.health.hub_key_refused:
                 log.warning("help events not delivered: %s", exc)
-            self.room.update_health(hub_reachable=False, hub_key_refused=True, sync_error=TokenRefused.PLAIN)
+            self.room.update_health(hub_reachable=False, hub_key_refused=True, sync_error=TokenRefused.PLAIN,
+                                    sync_trouble="key")
         elif self.failures_in_row >= 2:
-            self.room.update_health(hub_reachable=False, sync_error=str(exc))
+            self.room.update_health(hub_reachable=False, sync_error=str(exc), sync_trouble="unreachable")

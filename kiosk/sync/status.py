@@ -16,6 +16,18 @@ from kiosk.store.journal import Journal
 STATUS_META = "sync_status"
 
 
+def _troubles() -> dict[str, str]:
+    """The facilitator layer's words for each kind of sync trouble (the English detail stays in the log and in
+    `kiosk sync status`: a URL and an exception's words help a technician, not a therapist)."""
+    return {
+        "key": _("the hub refused this kiosk's key (ask whoever runs the hub)"),
+        "busy": _("the hub is busy: the logs wait here and go a little later"),
+        "unreachable": "",  # sync_line says "hub unreachable" already
+        "failed": _("the hub could not store the logs: they wait here and are sent again"),
+        "inside": _("sending failed inside the kiosk: the logs wait here (see the kiosk log)"),
+    }
+
+
 @dataclass(frozen=True)
 class SyncReport:
     waiting: int
@@ -38,7 +50,8 @@ def summary(health: Health, zone: tzinfo | None = None) -> str:
     parts.append(_("last sync {time}").format(time=clock(health.last_sync_at, zone)) if health.last_sync_at
                  else _("not synced yet"))
     line = " · ".join(parts)
-    return f"{line}\n{health.sync_error}" if health.sync_error else line
+    words = _troubles().get(health.sync_trouble, health.sync_error) if health.sync_error else ""
+    return f"{line}\n{words}" if words else line
 
 
 def keep(journal: Journal, last_sync_at: float | None, error: str):

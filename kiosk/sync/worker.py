@@ -170,24 +170,26 @@ class SyncWorker:
         except TokenRefused as exc:
             if not self.room.health.hub_key_refused:
                 log.warning("sync: %s; trying again every %.0f s", exc, self.token_retry_seconds)
-            self._report(False, TokenRefused.PLAIN, key_refused=True)
+            self._report(False, TokenRefused.PLAIN, key_refused=True, trouble="key")
             self._backing_off = True
             return self.token_retry_seconds
         except HubUnreachable as exc:
             # busy (429/503) is an answer: the hub is there, so the backlog's wait must not tell the room a
             # help call cannot reach it; the help sender, whose uploads the hub serves first, says that
-            self._report(None if isinstance(exc, HubBusy) else False, str(exc))
+            busy = isinstance(exc, HubBusy)
+            self._report(None if busy else False, str(exc), trouble="busy" if busy else "unreachable")
             self._backing_off = True
             delay = self.backoff.next_delay(exc.retry_after)
             log.info("sync: %s; next try in %.1f s", exc, delay)
             return delay
         except HubError as exc:
-            self._report(False, str(exc))
+            self._report(False, str(exc), trouble="failed")
             self._backing_off = True
             return self.backoff.next_delay()
         except Exception as exc:  # thread boundary: say so, back off, keep the kiosk up
             log.exception("sync attempt to %s failed", self.config.url)
-            self._report(None, f"sync failed inside the kiosk ({type(exc).__name__}): see the kiosk log")
+            self._report(None, f"sync failed inside the kiosk ({type(exc).__name__}): see the kiosk log",
+                         trouble="inside")
             self._backing_off = True
             return self.backoff.next_delay()
         contacted = progress.answered > 0 or beat
@@ -222,14 +224,16 @@ class SyncWorker:
 
     # --- status --------------------------------------------------------------------
 
-    def _report(self, reachable: bool | None, error: str, synced: bool = False, key_refused: bool = False) -> None:
+    def _report(self, reachable: bool | None, error: str, synced: bool = False, key_refused: bool = False,
+                trouble: str = "") -> None:
         try:
             counts = outbox.counts(self.journal)
         except Exception:
             log.exception("counting the outbox failed")
             return
         changes: dict = {"hub_reachable": reachable, "sync_waiting": counts.waiting,
-                         "sync_rejected": counts.rejected, "sync_error": error}
+                         "sync_rejected": counts.rejected, "sync_error": error,
+                         "sync_trouble": trouble if error else ""}
         if key_refused or reachable:
             changes["hub_key_refused"] = key_refused
         if synced:

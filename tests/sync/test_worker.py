@@ -181,7 +181,10 @@ def test_a_busy_hub_is_not_called_unreachable_so_a_help_call_is_not_shown_as_und
     stub.refuse.append((503, {"error": "ingesting other kiosks' backlogs"}, {"Retry-After": "600"}))
     running(worker_for(room))
     wait_until(lambda: "other kiosks' backlogs" in room.health.sync_error, what="the 503")
-    assert room.health.hub_reachable is not False
+    assert room.health.hub_reachable is not False and room.health.sync_trouble == "busy"
+    from kiosk.ui.status import sync_line
+    assert "the hub is busy: the logs wait here" in sync_line(room.view(), timezone.utc)
+    assert "backlogs" not in sync_line(room.view(), timezone.utc), "the hub's detail is for the log"
     room.raise_help("button")
     assert room.glyph() is not Glyph.NOT_DELIVERED
     wait_until(lambda: room.glyph() is Glyph.DELIVERED, what="the call delivered while the backlog waits")
