@@ -84,7 +84,9 @@ def test_a_dropped_help_call_is_retried_within_half_a_second_never_behind_the_ba
     assert room.help.calls[call_id].state == "delivered"
     assert [action for _, action in help_uploads(proxy)] == [DROP_REQUEST] * 6 + [FORWARD]
     gaps = fake.asked("sync-help-send")
-    assert gaps[-6:] == [0.25, 0.5, 0.5, 0.5, 0.5, 0.5], (
+    # the waits after the six drops; the round that delivered may already have asked for its own wait
+    retries = gaps[gaps.index(0.25):][:6] if 0.25 in gaps else gaps
+    assert retries == [0.25, 0.5, 0.5, 0.5, 0.5, 0.5], (
         "after each failure the next try comes within half a second, and the try after the link is back "
         f"delivers it: {gaps}")
     assert worker.attempts == backlog_attempts, "the help call went while the backlog kept its backoff"
