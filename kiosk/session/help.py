@@ -72,7 +72,7 @@ class HelpCalls:
         call = self.calls.get(call_id)
         if target is None or call is None or not call.state.open:
             return None
-        if RANK[target] <= RANK[call.state] and target is not HelpState.CANCELLED:
+        if RANK[target] <= RANK[call.state]:  # a cancel outranks every open state, so it always closes
             return None
         call.state = target
         call.times[target] = d["at"]

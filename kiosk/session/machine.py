@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from typing import Any
 
 from kiosk.session import facts as F
 from kiosk.session.cues import Cue, cue_schedule
@@ -94,28 +93,7 @@ class SessionState:
         return cue_schedule(cur.phase, cur.actual_start, cur.target_end, self.plan.leads(cur.phase))
 
     def cues_fired_in_phase(self) -> list[Cue]:
-        cur = self.current
-        if cur is None:
-            return []
         return [c for c in self.cues() if (str(c.phase), c.lead, c.at) in self.fired]
-
-    def snapshot(self) -> dict[str, Any]:
-        """Plain data, for comparisons and display."""
-        return {
-            "session_id": self.session_id,
-            "plan": self.plan.to_dict() if self.plan else None,
-            "phase": str(self.phase),
-            "started_at": self.started_at,
-            "hard_end_at": self.hard_end_at,
-            "phases": [(str(p.phase), p.planned_start, p.planned_end, p.actual_start, p.target_end, p.actual_end,
-                        p.reason)
-                       for p in self.phases],
-            "fired": sorted(self.fired),
-            "extensions": list(self.extensions),
-            "interruptions": list(self.interruptions),
-            "ended_at": self.ended_at,
-            "end_reason": self.end_reason,
-        }
 
 
 class Session:

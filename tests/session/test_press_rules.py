@@ -48,3 +48,13 @@ def test_every_press_is_counted_once_and_the_journal_hears_at_most_once_a_window
     assert written + tally.held == len(gaps)
     assert times[0] == gaps[0]  # the first press again is never held
     assert all(b - a >= REPEAT_JOURNAL_EVERY for a, b in zip(times, times[1:]))
+
+
+def test_a_press_again_exactly_a_window_after_the_last_journalled_one_is_journalled_and_empties_the_tally():
+    tally, _ = press_again(Repeats("c1"), 100.0)
+    tally, now = press_again(tally, 101.0)
+    assert now == 0 and tally.held == 1
+    tally, now = press_again(tally, 100.0 + REPEAT_JOURNAL_EVERY)
+    assert now == 2 and tally.held == 0 and tally.written_at == 100.0 + REPEAT_JOURNAL_EVERY
+    tally, now = press_again(tally, 100.0 + REPEAT_JOURNAL_EVERY + 1)
+    assert now == 0 and tally.held == 1  # counted from empty, not from the two already journalled
