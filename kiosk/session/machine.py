@@ -11,7 +11,6 @@ state changes, so a session rebuilt from its journal equals the live one.
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 
 from kiosk.session import facts as F
@@ -198,9 +197,6 @@ class Session:
             s.interruptions.append((d["from"], d["to"]))
         elif fact.kind == F.CLOCK_STEPPED:
             _shift(s, d["offset"])
-
-    def copy(self) -> "Session":
-        return Session(copy.deepcopy(self.state))
 
     # --- internals -------------------------------------------------------
 

@@ -36,7 +36,8 @@ def test_every_set_time_moves_by_the_step_and_unset_ones_stay_unset(phases, star
     assert state.started_at == moved(started, offset)
     assert state.hard_end_at == hard_end
     for before, after in zip(phases, state.phases):
-        assert (after.planned_start, after.actual_start) == (before.planned_start + offset, before.actual_start + offset)
+        assert after.planned_start == before.planned_start + offset
+        assert after.actual_start == before.actual_start + offset
         assert after.planned_end == moved(before.planned_end, offset)
         assert after.target_end == moved(before.target_end, offset)
         assert after.actual_end == moved(before.actual_end, offset)

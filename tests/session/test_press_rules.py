@@ -6,7 +6,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kiosk.session.help import (REPEAT_JOURNAL_EVERY, REPEAT_WITHIN, HelpCall, HelpState, Repeats, is_repeat,
-                                press_again, repeats_due)
+                                press_again, presses_of, repeats_due)
 
 
 def call(state: HelpState, raised_at: float = 0.0) -> HelpCall:
@@ -58,3 +58,10 @@ def test_a_press_again_exactly_a_window_after_the_last_journalled_one_is_journal
     assert now == 2 and tally.held == 0 and tally.written_at == 100.0 + REPEAT_JOURNAL_EVERY
     tally, now = press_again(tally, 100.0 + REPEAT_JOURNAL_EVERY + 1)
     assert now == 0 and tally.held == 1  # counted from empty, not from the two already journalled
+
+
+def test_a_coalesced_repeat_stands_for_its_count_and_anything_odd_for_one_press():
+    assert presses_of({"presses": 7}) == 7 and presses_of({"presses": 1_000_000}) == 1_000_000
+    assert presses_of({}) == 1
+    for odd in (0, -3, 1_000_001, True, 2.0, "5", None):
+        assert presses_of({"presses": odd}) == 1, odd

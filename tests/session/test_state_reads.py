@@ -67,3 +67,8 @@ def test_the_cues_that_sounded_are_this_phases_fired_ones_and_only_those():
     assert (fired.phase, fired.lead, fired.at) == (Phase.OPENING, 60.0, T0 + 240)
     s.advance(T0 + 300 + 2400 - 300)  # into holding, and its five-minutes cue
     assert [(c.phase, c.lead) for c in s.state.cues_fired_in_phase()] == [(Phase.HOLDING, 300.0)]
+
+
+def test_a_plans_phase_lengths_are_its_own_and_the_other_phases_have_none():
+    plan = Plan(name="p", opening=120, holding=1800, closing=240)
+    assert [plan.length(p) for p in Phase] == [0.0, 120, 1800, 240, 0.0]
