@@ -9,16 +9,9 @@ from kiosk.session import facts as F
 from kiosk.session.facts import Fact
 from kiosk.session.machine import Session
 from kiosk.session.outage import Outage
-from kiosk.session.plan import Plan
 from kiosk.session.resume import ABANDONED_AFTER, Resumption, how_to_resume, resume
 
-T = 1_780_000_000.0
-
-
-def running() -> Session:
-    session = Session()
-    session.begin(Plan(name="Standard"), "s1", T, None)
-    return session
+from tests.session.test_resume_rules import T, running
 
 
 def test_an_interruption_says_when_it_began_when_it_had_certainly_begun_and_how_long_at_most_and_least():
