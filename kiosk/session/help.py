@@ -140,7 +140,7 @@ def press_again(tally: Repeats, mono: float) -> tuple[Repeats, int]:
 
 def presses_of(payload: dict) -> int:
     """How many presses one help.repeated stands for (a chattering button is coalesced into one event)."""
-    n = payload.get("presses", 1)
+    n = payload.get("presses")
     return n if isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= 1_000_000 else 1
 
 

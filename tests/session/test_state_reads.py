@@ -72,3 +72,11 @@ def test_the_cues_that_sounded_are_this_phases_fired_ones_and_only_those():
 def test_a_plans_phase_lengths_are_its_own_and_the_other_phases_have_none():
     plan = Plan(name="p", opening=120, holding=1800, closing=240)
     assert [plan.length(p) for p in Phase] == [0.0, 120, 1800, 240, 0.0]
+
+
+def test_progress_through_a_phase_shorter_than_a_second_is_still_a_share_of_it():
+    s = Session()
+    s.begin(PLAN, "s1", T0, hard_end_at=T0 + 300 + 300.5)  # holding squeezed to half a second
+    s.advance(T0 + 300)
+    assert s.state.deadline == T0 + 300.5
+    assert s.state.progress(T0 + 300.25) == 0.5
