@@ -206,7 +206,7 @@ class Session:
 
     def _record(self, facts: list[Fact], session_id: str | None = None) -> list[Fact]:
         for fact in facts:
-            self.apply(fact, session_id=session_id if session_id is not None else self.state.session_id)
+            self.apply(fact, session_id=session_id)  # only session.started reads it: the others are this session's
         return facts
 
     def _next_timed(self, now: float) -> list[Fact]:

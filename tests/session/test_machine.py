@@ -188,3 +188,22 @@ def test_a_refused_command_says_which_phase_it_needs_and_which_it_found():
     s.begin(PLAN, "s1", T0)
     with pytest.raises(TransitionRefused, match="^a session is already in its opening phase$"):
         s.begin(PLAN, "s2", T0)
+
+
+def test_a_session_begins_in_opening_from_the_welcome_and_journals_its_plan():
+    s = Session()
+    started, opening = s.begin(PLAN, "s1", T0, hard_end_at=T0 + 3600)
+    assert started.data == {"at": T0, "plan": PLAN.to_dict(), "hard_end_at": T0 + 3600}
+    assert opening.data == {"at": T0, "from": "welcome", "to": "opening", "reason": "hold",
+                            "planned_end": T0 + PLAN.opening}
+    assert s.state.session_id == "s1" and s.state.hard_end_at == T0 + 3600
+
+
+def test_a_phase_entered_early_keeps_the_schedule_it_had_its_planned_start_is_the_last_ones_planned_end():
+    s = Session()
+    s.begin(PLAN, "s1", T0)
+    s.continue_to_holding(T0 + 100)  # opening cut short: holding still starts in the plan at T0 + 300
+    opening, holding = s.state.phases
+    assert (opening.planned_start, opening.planned_end, opening.actual_end) == (T0, T0 + 300, T0 + 100)
+    assert (holding.planned_start, holding.planned_end) == (T0 + 300, T0 + 300 + 2400)
+    assert (holding.actual_start, holding.target_end) == (T0 + 100, T0 + 100 + 2400)
