@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from kiosk.session import facts as F
-from kiosk.session.glyph import Glyph, glyph_for
-from kiosk.session.help import HelpCalls, HelpState, change_call, raise_call
+from kiosk.session.glyph import SENDING_AT_MOST, Glyph, glyph_for
+from kiosk.session.help import HelpCall, HelpCalls, HelpState, change_call, raise_call
 from kiosk.session.machine import Session, TransitionRefused
 from kiosk.session.plan import Phase, Plan
 
@@ -207,3 +207,9 @@ def test_a_phase_entered_early_keeps_the_schedule_it_had_its_planned_start_is_th
     assert (opening.planned_start, opening.planned_end, opening.actual_end) == (T0, T0 + 300, T0 + 100)
     assert (holding.planned_start, holding.planned_end) == (T0 + 300, T0 + 300 + 2400)
     assert (holding.actual_start, holding.target_end) == (T0 + 100, T0 + 100 + 2400)
+
+
+def test_sending_lasts_the_full_limit_and_not_a_moment_longer():
+    call = HelpCall("c1", T0, "button")
+    assert glyph_for(call, True, None, False, now=T0 + SENDING_AT_MOST) is Glyph.SENDING
+    assert glyph_for(call, True, None, False, now=T0 + SENDING_AT_MOST + 0.5) is Glyph.NOT_DELIVERED
