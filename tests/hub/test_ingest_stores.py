@@ -52,3 +52,24 @@ def test_an_upload_tells_the_rooms_status_and_only_that_rooms(hub, make_kiosk, c
     assert response.status_code == 200
     room = _room(hub, "Room 3")
     assert (room.last_seen, room.waiting) == (clock.value, 7), "an upload that does not say keeps the last count"
+
+
+def test_a_uuid_another_room_holds_is_rejected_and_stored_nowhere(hub, make_kiosk):
+    first, second = make_kiosk("Room 3"), make_kiosk("Room 4")
+    event = first.event()
+    assert first.statuses([event]) == ["stored"]
+    copied = dict(second.event(), uuid=event["uuid"])
+    [result] = second.upload([copied]).get_json()["results"]
+    assert result["status"] == "rejected" and "already taken" in result["reason"]
+    with hub.db.connection_context():
+        assert hub.models.Event.select().where(hub.models.Event.uuid == event["uuid"]).count() == 1
+
+
+def test_a_trusted_clocks_press_time_stands_when_no_age_is_sent(hub, make_kiosk, clock):
+    kiosk = make_kiosk()
+    at = clock.value - 30
+    assert kiosk.statuses([kiosk.event("help.raised", {"at": at, "call_id": "c2", "source": "button"})]) == ["stored"]
+    assert _call(hub, "c2").raised_at == at
+    untrusted = kiosk.event("help.raised", {"at": at - 3600, "call_id": "c3", "source": "button"}, clock_trusted=False)
+    assert kiosk.statuses([untrusted]) == ["stored"]
+    assert _call(hub, "c3").raised_at == clock.value, "an untrusted wall clock's time is not believed"
