@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from kiosk.session.plan import Phase, Plan
+from kiosk.session.plan import RITUAL_PHASES, Phase, Plan
 
 PROFILES = ("calm", "silent", "still", "high_contrast")
 BUTTON_MODES = ("line", "any_byte", "modem")
@@ -181,12 +181,12 @@ def render(config: Config) -> str:
             lines.append(line(f.name, str(value) if isinstance(value, Path) else value))
         lines.append("")
     for plan in config.plans:
-        lines += ["[[plans]]", line("name", plan.name), line("opening_minutes", plan.opening / 60),
-                  line("holding_minutes", plan.holding / 60), line("closing_minutes", plan.closing / 60)]
+        lines += ["[[plans]]", line("name", plan.name)]
+        lines += [line(f"{p}_minutes", plan.length(p) / 60) for p in RITUAL_PHASES]
         if plan.hard_end:
             lines.append(line("hard_end", plan.hard_end))
         cues = ", ".join(f"{p} = [{', '.join(_toml(lead / 60) for lead in plan.leads(p) if lead < plan.length(p))}]"
-                         for p in (Phase.OPENING, Phase.HOLDING, Phase.CLOSING))
+                         for p in RITUAL_PHASES)
         lines.append(f"cue_minutes = {{ {cues} }}")
         prompts = ", ".join(f"{p} = {_toml(plan.prompt(p))}" for p in Phase)
         lines.append(f"prompts = {{ {prompts} }}")

@@ -19,7 +19,7 @@ from kiosk.config import (BUTTON_MODES, CHIME_FLOOR, MODEM_LINES, PRESS_PATTERNS
                           ConfigError, DisplayConfig, DownloadsConfig, ExportConfig, HubConfig, PathsConfig,
                           SYSTEM_CONFIG)
 from kiosk.language import LANGUAGE_NAMES, LANGUAGES
-from kiosk.session.plan import DEFAULT_CUE_LEADS, DEFAULT_PROMPTS, Phase, Plan
+from kiosk.session.plan import DEFAULT_CUE_LEADS, DEFAULT_PROMPTS, RITUAL_PHASES, Phase, Plan
 
 
 def default_config_path() -> Path | None:
@@ -66,6 +66,7 @@ def parse_config(text: str, source: Path | None = None) -> Config:
 
 # --- validation ------------------------------------------------------------------------
 
+PHASE_MINUTES = {Phase.OPENING: (0.5, 5), Phase.HOLDING: (1, 40), Phase.CLOSING: (0.5, 5)}  # (shortest, default)
 _HHMM = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
@@ -195,8 +196,7 @@ class _Reader:
             return Config().plans
         out: list[Plan] = []
         names: set[str] = set()
-        allowed = ["name", "opening_minutes", "holding_minutes", "closing_minutes", "hard_end",
-                   "cue_minutes", "prompts"]
+        allowed = ["name", *(f"{phase}_minutes" for phase in RITUAL_PHASES), "hard_end", "cue_minutes", "prompts"]
         for i, p in enumerate(raw):
             self.unknown("plans", p, allowed, i)
             if "name" not in p:
@@ -206,10 +206,9 @@ class _Reader:
                 self.problem("plans", "name", f'"{name}" is used by two plans; names must differ', i)
             names.add(name)
             minutes = {}
-            for phase, key, low, default in (("opening", "opening_minutes", 0.5, 5),
-                                              ("holding", "holding_minutes", 1, 40),
-                                              ("closing", "closing_minutes", 0.5, 5)):
-                minutes[phase] = self.value("plans", p, key, default, _number(low, 240),
+            for phase in RITUAL_PHASES:
+                low, default = PHASE_MINUTES[phase]
+                minutes[phase] = self.value("plans", p, f"{phase}_minutes", default, _number(low, 240),
                                             f"a number of minutes from {low} to 240", i)
             hard_end = self.value("plans", p, "hard_end", None, _hhmm,
                                   'a time of day as "HH:MM" (24-hour), such as "10:45"', i)
@@ -235,7 +234,7 @@ class _Reader:
 
     def cues(self, raw: Any, index: int) -> dict[Phase, tuple[float, ...]]:
         leads = dict(DEFAULT_CUE_LEADS)
-        allowed = ["opening", "holding", "closing"]
+        allowed = [str(phase) for phase in RITUAL_PHASES]
         if not isinstance(raw, dict):
             self.problem("plans", "cue_minutes", "must be a table such as { holding = [5, 2] }", index)
             return leads

@@ -18,12 +18,9 @@ from __future__ import annotations
 
 import argparse
 import random
-import signal
 import sqlite3
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -33,35 +30,18 @@ sys.path.insert(0, str(REPO))
 from bench.long.verdict import finish  # noqa: E402
 from kiosk.clock import FakeClock  # noqa: E402
 from kiosk.store.journal import Journal  # noqa: E402
+from tests.store.crash_child import WritingChild  # noqa: E402
 
 NAME = "long-kill"
 
 
 def run_and_kill(db: Path, seed: int, rng: random.Random) -> set[int]:
-    child = subprocess.Popen([sys.executable, "-m", "tests.store.crash_child", str(db), str(seed)],
-                             cwd=REPO, stdout=subprocess.PIPE, text=True, bufsize=1)
-    reported: set[int] = set()
-    ready = threading.Event()
-
-    def read() -> None:
-        for line in child.stdout:
-            line = line.strip()
-            if line == "ready":
-                ready.set()
-            elif line:
-                reported.add(int(line))
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    if not ready.wait(60):
-        child.kill()
+    child = WritingChild(db, seed)
+    if not child.wait_ready(60):
         raise RuntimeError("the writing child never opened its journal")
     time.sleep(rng.uniform(0.0, 0.06))
-    child.send_signal(signal.SIGKILL)
-    child.wait(10)
-    reader.join(10)
-    child.stdout.close()
-    return reported
+    child.kill()
+    return child.reaped()
 
 
 def durability(db: Path) -> dict:

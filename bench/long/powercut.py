@@ -27,7 +27,6 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -35,26 +34,10 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
 from bench.long.verdict import finish  # noqa: E402
+from tests.store.crash_child import WritingChild  # noqa: E402
 
 NAME = "long-powercut"
 DROPFS = Path(__file__).resolve().parent / "dropfs.py"
-
-
-def child(path: str, seed: int, synchronous: int) -> None:
-    from kiosk.store import database
-
-    database.PRAGMAS["synchronous"] = synchronous
-    from kiosk.clock import SystemClock
-    from kiosk.store.journal import Journal
-
-    rng = random.Random(seed)
-    journal = Journal(path, SystemClock())
-    print("ready", flush=True)
-    while True:
-        burst = [journal.append("test.tick", {"n": i, "pad": "x" * rng.randint(0, 400)}, session_id="cut")
-                 for i in range(rng.randint(1, 30))]
-        for future in burst:
-            print(future.result().seq, flush=True)
 
 
 def fuse_available() -> str | None:
@@ -100,32 +83,14 @@ class Mount:
 
 def cycle(backing: Path, point: Path, seed: int, rng: random.Random, synchronous: int) -> set[int]:
     with Mount(backing, point) as mount:
-        writer = subprocess.Popen([sys.executable, __file__, "--child", str(point / "kiosk.sqlite3"), str(seed),
-                                   "--synchronous", str(synchronous)],
-                                  cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, bufsize=1)
-        reported: set[int] = set()
-        ready = threading.Event()
-
-        def read() -> None:
-            for line in writer.stdout:
-                line = line.strip()
-                if line == "ready":
-                    ready.set()
-                elif line.isdigit():
-                    reported.add(int(line))
-
-        reader = threading.Thread(target=read, daemon=True)
-        reader.start()
-        if not ready.wait(60):
-            writer.kill()
+        writer = WritingChild(point / "kiosk.sqlite3", seed, synchronous=synchronous, session_id="cut",
+                              stderr=subprocess.DEVNULL)
+        if not writer.wait_ready(60):
             raise RuntimeError("the writer never opened its journal on the dropping file system")
         time.sleep(rng.uniform(0.1, 0.6))
-        writer.send_signal(signal.SIGKILL)  # the cut: the writer and the file system at once
+        writer.kill()  # the cut: the writer and the file system at once
         mount.cut()
-        writer.wait(10)
-        reader.join(10)
-        writer.stdout.close()
-    return reported
+        return writer.reaped()
 
 
 def check(db: Path) -> tuple[bool, set[int]]:
@@ -181,12 +146,7 @@ def main() -> int:
     parser.add_argument("--cycles", type=int, default=200)
     parser.add_argument("--control", type=int, default=10, help="cuts with synchronous=NORMAL (must lose events)")
     parser.add_argument("--short", action="store_true", help="20 cuts and 5 control cuts")
-    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
-    parser.add_argument("--synchronous", type=int, default=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.child:
-        child(args.child[0], int(args.child[1]), args.synchronous)
-        return 0
     why_not = fuse_available() or (None if os.geteuid() == 0 or os.access("/dev/fuse", os.W_OK)
                                    else "/dev/fuse is not writable by this user")
     if why_not:

@@ -35,30 +35,10 @@ from kiosk.room import Room  # noqa: E402
 from kiosk.session import facts as F  # noqa: E402
 from kiosk.session.glyph import Glyph  # noqa: E402
 from kiosk.store.journal import Journal  # noqa: E402
+from tests.button.replug import Pty, open_fds, plug  # noqa: E402
 
 NAME = "long-unplug"
 LIMIT = 20.0
-
-
-class Pty:
-    def __init__(self) -> None:
-        self.master, self.slave = os.openpty()
-        self.path = os.ttyname(self.slave)
-
-    def write(self, data: bytes) -> None:
-        os.write(self.master, data)
-
-    def close(self) -> None:
-        os.close(self.master)
-        os.close(self.slave)
-
-
-def plug(link_path: Path, pty: Pty) -> None:
-    tmp = link_path.with_name(link_path.name + ".new")
-    if tmp.is_symlink():
-        tmp.unlink()
-    tmp.symlink_to(pty.path)
-    os.replace(tmp, link_path)
 
 
 def until(condition, what: str) -> float:
@@ -68,16 +48,6 @@ def until(condition, what: str) -> float:
             raise TimeoutError(f"{what} did not happen within {LIMIT:.0f} s")
         time.sleep(0.001)
     return (time.monotonic() - started) * 1000
-
-
-def fds() -> dict[str, str]:
-    out = {}
-    for fd in os.listdir("/proc/self/fd"):
-        try:
-            out[fd] = os.readlink(f"/proc/self/fd/{fd}")
-        except OSError:
-            pass
-    return out
 
 
 def tasks() -> int:
@@ -117,7 +87,7 @@ def main() -> int:
             room.glyph(), room.help.open_call(), room.health.button_ok  # this thread's reads open their connection now
             journal.write(lambda: None).result(timeout=10)
             gc.collect()
-            fds_before, tasks_before, threads_before = fds(), tasks(), threading.active_count()
+            fds_before, tasks_before, threads_before = open_fds(), tasks(), threading.active_count()
             started = time.monotonic()
             for cycle in range(cycles):
                 current.close()
@@ -132,10 +102,10 @@ def main() -> int:
                                                    f"the button working after replug {cycle + 1}"))
                 if (cycle + 1) % 10 == 0:
                     print(f"  {cycle + 1} cycles: fault p99 {p99(fault):.0f} ms, reconnect p99 {p99(connect):.0f} ms, "
-                          f"fds {len(fds())}, threads {threading.active_count()}", flush=True)
+                          f"fds {len(open_fds())}, threads {threading.active_count()}", flush=True)
             seconds = time.monotonic() - started
             gc.collect()
-            fds_after, tasks_after, threads_after = fds(), tasks(), threading.active_count()
+            fds_after, tasks_after, threads_after = open_fds(), tasks(), threading.active_count()
             current.write(b"HELP\n")
             until(lambda: room.help.open_call() is not None, "a help call after the last replug")
         finally:

@@ -13,17 +13,16 @@ from typing import Any
 
 from kiosk.hub.database import HubDatabase
 from kiosk.session import facts as F
+from kiosk.session.help import HUB_STATES, KIND_STATE, HelpState, presses_of
 from kiosk.session.help import RANK as HELP_RANK
-from kiosk.session.help import HelpState, presses_of
 
 # The kiosk's help-call states and ranks (kiosk/session/help.py), as plain text for the database; the hub
 # has no "delivered": it is the one that delivers.
 RAISED, ACKNOWLEDGED, RESOLVED, CANCELLED = (str(s) for s in (HelpState.RAISED, HelpState.ACKNOWLEDGED,
                                                                HelpState.RESOLVED, HelpState.CANCELLED))
-RANK = {state: HELP_RANK[HelpState(state)] for state in (RAISED, ACKNOWLEDGED, RESOLVED, CANCELLED)}
-OPEN_STATES = (RAISED, ACKNOWLEDGED)
-_KIND_STATE = {F.HELP_RAISED: RAISED, F.HELP_ACKNOWLEDGED: ACKNOWLEDGED, F.HELP_RESOLVED: RESOLVED,
-               F.HELP_CANCELLED: CANCELLED}
+RANK = {str(state): HELP_RANK[state] for state in HUB_STATES}
+OPEN_STATES = tuple(str(state) for state in HUB_STATES if state.open)
+_KIND_STATE = {kind: str(state) for kind, state in KIND_STATE.items() if state in HUB_STATES}
 RECENT_SECONDS = 3600
 
 

@@ -33,8 +33,12 @@ class HelpState(StrEnum):
 
 RANK = {HelpState.RAISED: 0, HelpState.DELIVERED: 1, HelpState.ACKNOWLEDGED: 2,
          HelpState.RESOLVED: 3, HelpState.CANCELLED: 3}
-_KIND_STATE = {F.HELP_DELIVERED: HelpState.DELIVERED, F.HELP_ACKNOWLEDGED: HelpState.ACKNOWLEDGED,
-               F.HELP_RESOLVED: HelpState.RESOLVED, F.HELP_CANCELLED: HelpState.CANCELLED}
+# The journalled kind that puts a call in each state: the one list the kiosk, the hub and the tests derive theirs from.
+KIND_STATE = {F.HELP_RAISED: HelpState.RAISED, F.HELP_DELIVERED: HelpState.DELIVERED,
+              F.HELP_ACKNOWLEDGED: HelpState.ACKNOWLEDGED, F.HELP_RESOLVED: HelpState.RESOLVED,
+              F.HELP_CANCELLED: HelpState.CANCELLED}
+# The states a call has at the hub (and in its answers to the kiosk): the hub is the one that delivers.
+HUB_STATES = tuple(state for state in HelpState if state is not HelpState.DELIVERED)
 
 
 @dataclass
@@ -64,11 +68,11 @@ class HelpCalls:
             call.times[HelpState.RAISED] = d["at"]
             self.calls[call_id] = call
             return call
-        target = _KIND_STATE.get(fact.kind)
+        target = KIND_STATE.get(fact.kind)
         call = self.calls.get(call_id)
         if target is None or call is None or not call.state.open:
             return None
-        if RANK[target] <= RANK[call.state] and target is not HelpState.CANCELLED:
+        if RANK[target] <= RANK[call.state]:  # a cancel outranks every open state, so it always closes
             return None
         call.state = target
         call.times[target] = d["at"]
@@ -136,7 +140,7 @@ def press_again(tally: Repeats, mono: float) -> tuple[Repeats, int]:
 
 def presses_of(payload: dict) -> int:
     """How many presses one help.repeated stands for (a chattering button is coalesced into one event)."""
-    n = payload.get("presses", 1)
+    n = payload.get("presses")
     return n if isinstance(n, int) and not isinstance(n, bool) and 1 <= n <= 1_000_000 else 1
 
 

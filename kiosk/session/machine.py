@@ -11,14 +11,12 @@ state changes, so a session rebuilt from its journal equals the live one.
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
-from typing import Any
 
 from kiosk.session import facts as F
 from kiosk.session.cues import Cue, cue_schedule
 from kiosk.session.facts import Fact
-from kiosk.session.plan import Phase, Plan
+from kiosk.session.plan import RITUAL_PHASES, Phase, Plan
 
 EXTENSION_SECONDS = 300.0
 
@@ -61,11 +59,12 @@ class SessionState:
 
     @property
     def active(self) -> bool:
-        return self.phase in (Phase.OPENING, Phase.HOLDING, Phase.CLOSING)
+        return self.phase in RITUAL_PHASES
 
     @property
     def deadline(self) -> float | None:
-        """When the current phase is due to end (None outside a session)."""
+        """When the current phase is due to end (None outside a session). Every phase of a running
+        session has a deadline (holding's is when closing is invited); the reads below go by it."""
         cur = self.current
         return cur.target_end if cur and self.active else None
 
@@ -75,47 +74,28 @@ class SessionState:
 
     def progress(self, now: float) -> float:
         """0..1 through the current phase's planned time (1 when over)."""
-        cur = self.current
-        if not cur or not self.active or cur.target_end is None:
+        end = self.deadline
+        if end is None:
             return 0.0
-        span = cur.target_end - cur.actual_start
+        start = self.phases[-1].actual_start
+        span = end - start
         if span <= 0:
             return 1.0
-        return max(0.0, min(1.0, (now - cur.actual_start) / span))
+        return max(0.0, min(1.0, (now - start) / span))
 
     def invites_closing(self, now: float) -> bool:
         end = self.deadline
         return self.phase is Phase.HOLDING and end is not None and now >= end
 
     def cues(self) -> list[Cue]:
-        cur = self.current
-        if not cur or not self.active or self.plan is None or cur.target_end is None:
+        end = self.deadline
+        if end is None or self.plan is None:
             return []
-        return cue_schedule(cur.phase, cur.actual_start, cur.target_end, self.plan.leads(cur.phase))
+        cur = self.phases[-1]
+        return cue_schedule(cur.phase, cur.actual_start, end, self.plan.leads(cur.phase))
 
     def cues_fired_in_phase(self) -> list[Cue]:
-        cur = self.current
-        if cur is None:
-            return []
         return [c for c in self.cues() if (str(c.phase), c.lead, c.at) in self.fired]
-
-    def snapshot(self) -> dict[str, Any]:
-        """Plain data, for comparisons and display."""
-        return {
-            "session_id": self.session_id,
-            "plan": self.plan.to_dict() if self.plan else None,
-            "phase": str(self.phase),
-            "started_at": self.started_at,
-            "hard_end_at": self.hard_end_at,
-            "phases": [(str(p.phase), p.planned_start, p.planned_end, p.actual_start, p.target_end, p.actual_end,
-                        p.reason)
-                       for p in self.phases],
-            "fired": sorted(self.fired),
-            "extensions": list(self.extensions),
-            "interruptions": list(self.interruptions),
-            "ended_at": self.ended_at,
-            "end_reason": self.end_reason,
-        }
 
 
 class Session:
@@ -154,10 +134,11 @@ class Session:
         return self._record([self._enter(Phase.CLOSING, now, "closing_now")])
 
     def extend(self, now: float, seconds: float = EXTENSION_SECONDS) -> list[Fact]:
-        cur = self.state.current
-        if not self.state.active or cur is None or cur.target_end is None:
+        end = self.state.deadline
+        if end is None:
             raise TransitionRefused("there is no running phase to extend")
-        new_end = max(cur.target_end, now) + seconds
+        cur = self.state.phases[-1]
+        new_end = max(end, now) + seconds
         return self._record([Fact(F.SESSION_EXTENDED, {"at": now, "phase": str(cur.phase),
                                                        "seconds": seconds, "planned_end": new_end})])
 
@@ -221,25 +202,21 @@ class Session:
         elif fact.kind == F.CLOCK_STEPPED:
             _shift(s, d["offset"])
 
-    def copy(self) -> "Session":
-        return Session(copy.deepcopy(self.state))
-
     # --- internals -------------------------------------------------------
 
     def _record(self, facts: list[Fact], session_id: str | None = None) -> list[Fact]:
         for fact in facts:
-            self.apply(fact, session_id=session_id if session_id is not None else self.state.session_id)
+            self.apply(fact, session_id=session_id)  # only session.started reads it: the others are this session's
         return facts
 
     def _next_timed(self, now: float) -> list[Fact]:
         s = self.state
-        cur = s.current
-        if not s.active or cur is None or cur.target_end is None:
+        at = s.deadline
+        if at is None:
             return []
-        if s.phase is Phase.OPENING and now >= cur.target_end:
-            return [self._enter(Phase.HOLDING, cur.target_end, "timer")]
-        if s.phase is Phase.CLOSING and now >= cur.target_end:
-            at = cur.target_end
+        if s.phase is Phase.OPENING and now >= at:
+            return [self._enter(Phase.HOLDING, at, "timer")]
+        if s.phase is Phase.CLOSING and now >= at:
             return [self._enter(Phase.DONE, at, "timer"), Fact(F.SESSION_ENDED, {"at": at, "reason": "completed"})]
         due = [c for c in s.cues() if c.at <= now and (str(c.phase), c.lead, c.at) not in s.fired]
         if due:

@@ -39,4 +39,4 @@ def try_pin(guard: PinGuard, entered: str, pin: str, mono: float) -> tuple[PinGu
     tries = guard.tries + 1
     if tries >= MAX_TRIES:
         return PinGuard(0, mono + REST_SECONDS), PinVerdict.REST
-    return PinGuard(tries, guard.resting_until), PinVerdict.WRONG
+    return PinGuard(tries), PinVerdict.WRONG  # a rest that is over is no rest: none is kept

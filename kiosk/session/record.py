@@ -18,7 +18,7 @@ def iso_utc(ts: float) -> str:
 
 
 def parse_iso_utc(text: str) -> float:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+    return datetime.fromisoformat(text).timestamp()  # Python 3.11 reads the Z itself
 
 
 MAX_EVENTS = 1000               # events in one upload

@@ -17,12 +17,14 @@ from typing import Callable
 from kiosk.room import Room
 from kiosk.session import facts as F
 from kiosk.session.facts import Fact
+from kiosk.session.help import HUB_STATES, KIND_STATE, HelpState
 from kiosk.sync.client import HubCall, HubClient, HubError
 
 log = logging.getLogger(__name__)
 
-STATE_KIND = {"raised": F.HELP_DELIVERED, "acknowledged": F.HELP_ACKNOWLEDGED,
-              "resolved": F.HELP_RESOLVED, "cancelled": F.HELP_CANCELLED}
+# The hub's state of a call -> what the kiosk journals for it (a call the hub has as raised is delivered).
+STATE_KIND = {str(state): kind for kind, state in KIND_STATE.items() if state in HUB_STATES}
+STATE_KIND[str(HelpState.RAISED)] = F.HELP_DELIVERED
 
 
 def apply_hub_calls(room: Room, calls: list[HubCall]) -> int:

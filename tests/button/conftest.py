@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 from dataclasses import replace
@@ -16,6 +15,8 @@ from kiosk.config import ButtonConfig, Config, PathsConfig
 from kiosk.room import Room
 from kiosk.session.facts import Fact
 from kiosk.store.journal import Journal
+
+from tests.button.replug import Pty
 
 
 def wait_for(condition: Callable[[], object], timeout: float = 3.0, what: str = "condition") -> object:
@@ -93,36 +94,6 @@ class SimulatedTime:
         """Wait (really, briefly) until the thread has read the clock a few more times."""
         mark = self.monotonic_calls
         wait_for(lambda: self.monotonic_calls >= mark + reads, what="the link to read the clock again")
-
-
-class Pty:
-    """A pseudo-terminal pair; the test plays the button on the master side."""
-
-    def __init__(self) -> None:
-        self.master, self.slave = os.openpty()
-        self.path = os.ttyname(self.slave)
-        self.closed = False
-
-    def write(self, data: bytes) -> None:
-        os.write(self.master, data)
-
-    def read_available(self, timeout: float = 0.0) -> bytes:
-        import select
-
-        out = b""
-        while select.select([self.master], [], [], timeout)[0]:
-            chunk = os.read(self.master, 4096)
-            if not chunk:
-                break
-            out += chunk
-            timeout = 0.0
-        return out
-
-    def close(self) -> None:
-        if not self.closed:
-            os.close(self.master)
-            os.close(self.slave)
-            self.closed = True
 
 
 @pytest.fixture

@@ -13,24 +13,20 @@ one poll step, so debounce tests do not depend on thread timing. A
 from __future__ import annotations
 
 import errno
-import threading
 from collections import deque
-from urllib.parse import urlsplit
 
-from serial.serialutil import PortNotOpenError, SerialBase, SerialException
+from tests.button.fakeport import FakePort, FarEnd
 
 
-class Adapter:
+class Adapter(FarEnd):
     def __init__(self, step: float = 0.01) -> None:
+        super().__init__()
         self.plugged = True
         self.broken = False
         self.switch_closed = False
         self.script: deque[bool] = deque()
-        self.open_ports = 0
-        self.opens = 0
         self.now = 1000.0
         self.step = step
-        self.lock = threading.Lock()
 
     def monotonic(self) -> float:
         with self.lock:
@@ -55,32 +51,17 @@ class Adapter:
 ADAPTERS: dict[str, Adapter] = {}
 
 
-class Serial(SerialBase):
-    def open(self) -> None:
-        if self.is_open:
-            raise SerialException("Port is already open.")
-        name = urlsplit(self.port).netloc
-        adapter = ADAPTERS.get(name)
-        if adapter is None or not adapter.plugged:
-            raise SerialException(errno.ENOENT, f"could not open port {self.port}: [Errno 2] No such file or directory")
-        self._adapter = adapter
-        with adapter.lock:
-            adapter.open_ports += 1
-            adapter.opens += 1
-        self.is_open = True
+class Serial(FakePort):
+    far_ends = ADAPTERS
 
-    def close(self) -> None:
-        if self.is_open:
-            self.is_open = False
-            with self._adapter.lock:
-                self._adapter.open_ports -= 1
+    def _reachable(self, far: Adapter) -> bool:
+        return far.plugged
 
     def _line(self, source_high: bool) -> bool:
-        if not self.is_open:
-            raise PortNotOpenError()
-        if not self._adapter.plugged or self._adapter.broken:
+        self._must_be_open()
+        if not self.far.plugged or self.far.broken:
             raise OSError(errno.EIO, "Input/output error")
-        return self._adapter.sample() and source_high
+        return self.far.sample() and source_high
 
     @property
     def cts(self) -> bool:
@@ -89,39 +70,3 @@ class Serial(SerialBase):
     @property
     def dsr(self) -> bool:
         return self._line(self._dtr_state)
-
-    @property
-    def ri(self) -> bool:
-        return False
-
-    @property
-    def cd(self) -> bool:
-        return False
-
-    @property
-    def in_waiting(self) -> int:
-        return 0
-
-    def read(self, size: int = 1) -> bytes:
-        return b""
-
-    def write(self, data: bytes) -> int:
-        return len(data)
-
-    def reset_input_buffer(self) -> None:
-        pass
-
-    def reset_output_buffer(self) -> None:
-        pass
-
-    def cancel_read(self) -> None:
-        pass
-
-    def _reconfigure_port(self) -> None:
-        pass
-
-    def _update_rts_state(self) -> None:
-        pass
-
-    def _update_dtr_state(self) -> None:
-        pass

@@ -13,48 +13,30 @@ from __future__ import annotations
 
 import errno
 import threading
-from urllib.parse import urlsplit
 
-from serial.serialutil import PortNotOpenError, SerialBase, SerialException
+from tests.button.fakeport import FakePort, FarEnd
 
 
-class Device:
+class Device(FarEnd):
     def __init__(self, broken: bool = True, says: bytes = b"PING\n") -> None:
+        super().__init__()
         self.broken = broken
         self.says = says
-        self.opens = 0
-        self.open_ports = 0
-        self.lock = threading.Lock()
 
 
 DEVICES: dict[str, Device] = {}
 
 
-class Serial(SerialBase):
-    def open(self) -> None:
-        if self.is_open:
-            raise SerialException("Port is already open.")
-        device = DEVICES.get(urlsplit(self.port).netloc)
-        if device is None:
-            raise SerialException(errno.ENOENT, f"could not open port {self.port}: [Errno 2] No such file or directory")
-        self._device = device
-        self._cancel = threading.Event()
-        with device.lock:
-            device.opens += 1
-            device.open_ports += 1
-            self._pending = b"" if device.broken else device.says
-        self.is_open = True
+class Serial(FakePort):
+    far_ends = DEVICES
 
-    def close(self) -> None:
-        if self.is_open:
-            self.is_open = False
-            with self._device.lock:
-                self._device.open_ports -= 1
+    def _opened(self, far: Device) -> None:
+        self._cancel = threading.Event()
+        self._pending = b"" if far.broken else far.says
 
     def _check(self) -> None:
-        if not self.is_open:
-            raise PortNotOpenError()
-        if self._device.broken:
+        self._must_be_open()
+        if self.far.broken:
             raise OSError(errno.EIO, "Input/output error")
 
     @property
@@ -77,18 +59,3 @@ class Serial(SerialBase):
 
     def cancel_read(self) -> None:
         self._cancel.set()
-
-    def reset_input_buffer(self) -> None:
-        pass
-
-    def reset_output_buffer(self) -> None:
-        pass
-
-    def _reconfigure_port(self) -> None:
-        pass
-
-    def _update_rts_state(self) -> None:
-        pass
-
-    def _update_dtr_state(self) -> None:
-        pass

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import os
 import random
 from dataclasses import replace
 from pathlib import Path
@@ -16,18 +15,10 @@ from kiosk.button.port import PortProblem, open_port
 from kiosk.session import facts as F
 from kiosk.session.glyph import Glyph
 
-from tests.button.conftest import Pty, SimulatedTime, button, kinds, records, wait_for
+from tests.button.conftest import SimulatedTime, button, kinds, records, wait_for
+from tests.button.replug import Pty, open_fds, plug
 
 FAST = dict(read_timeout=0.01, backoff_initial=0.01, backoff_max=0.05)
-
-
-def plug(link_path: Path, pty: Pty) -> None:
-    """Point the stable name at a pty, the way udev would (an atomic symlink swap)."""
-    tmp = link_path.with_name(link_path.name + ".new")
-    if tmp.is_symlink():
-        tmp.unlink()
-    tmp.symlink_to(pty.path)
-    os.replace(tmp, link_path)
 
 
 @pytest.fixture
@@ -110,16 +101,6 @@ def test_unplug_shows_a_fault_quickly_and_a_new_pty_at_the_same_path_reconnects(
         replug.close()
 
 
-def _open_fds() -> dict[str, str]:
-    out = {}
-    for fd in os.listdir("/proc/self/fd"):
-        try:
-            out[fd] = os.readlink(f"/proc/self/fd/{fd}")
-        except OSError:
-            pass
-    return out
-
-
 def test_a_hundred_unplug_replug_cycles_leave_no_descriptors_behind(make_room, tmp_path):
     path = tmp_path / "kiosk-button"
     room, _ = make_room(button(str(path)))
@@ -127,7 +108,7 @@ def test_a_hundred_unplug_replug_cycles_leave_no_descriptors_behind(make_room, t
     room.journal.claim()  # and the ownership lock and the writer thread's connection
     room.journal.flush()
     gc.collect()  # earlier tests' SQLite connections from finished threads go now, not mid-count
-    before = _open_fds()
+    before = open_fds()
     current = Pty()
     plug(path, current)
     link = ButtonLink(room.config.button, room, **FAST)
@@ -148,7 +129,7 @@ def test_a_hundred_unplug_replug_cycles_leave_no_descriptors_behind(make_room, t
         link.stop()
         current.close()
     assert link.connects == 101 and link.outages == 100
-    assert _open_fds() == before
+    assert open_fds() == before
     assert len(kinds(room, F.BUTTON_DISCONNECTED)) == 100
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from kiosk.session import facts as F
-from kiosk.session.glyph import Glyph, glyph_for
-from kiosk.session.help import HelpCalls, HelpState, change_call, raise_call
+from kiosk.session.glyph import SENDING_AT_MOST, Glyph, glyph_for
+from kiosk.session.help import HelpCall, HelpCalls, HelpState, change_call, raise_call
 from kiosk.session.machine import Session, TransitionRefused
 from kiosk.session.plan import Phase, Plan
 
@@ -138,3 +138,78 @@ def test_glyph_tells_adults_plainly(state, configured, reachable, fault, expecte
                                      HelpState.ACKNOWLEDGED: F.HELP_ACKNOWLEDGED}[state], "c1", T0))
         call = calls.open_call()
     assert glyph_for(call, configured, reachable, fault) is expected
+
+
+def test_each_change_of_phase_journals_why_it_happened():
+    s = Session()
+    [_, opening] = s.begin(PLAN, "s1", T0)
+    assert opening.data["reason"] == "hold"
+    [holding] = s.advance(T0 + PLAN.opening)
+    assert holding.data == {"at": T0 + PLAN.opening, "from": "opening", "to": "holding", "reason": "timer",
+                            "planned_end": T0 + PLAN.opening + PLAN.holding}
+    [closing] = s.go_to_closing(T0 + 400)
+    assert (closing.data["reason"], closing.data["at"]) == ("closing_now", T0 + 400)
+    [done, ended] = s.advance(T0 + 400 + PLAN.closing)
+    assert (done.data["reason"], done.data["to"], done.data["planned_end"]) == ("timer", "done", None)
+    assert ended.data == {"at": T0 + 400 + PLAN.closing, "reason": "completed"}
+    s = Session()
+    s.begin(PLAN, "s2", T0)
+    [to_holding] = s.continue_to_holding(T0 + 10)
+    assert (to_holding.data["reason"], to_holding.data["at"]) == ("hold", T0 + 10)
+
+
+def test_ending_early_closes_the_running_phase_then_and_journals_the_reason_twice():
+    s = Session()
+    s.begin(PLAN, "s1", T0)
+    done, ended = s.end_early(T0 + 50, reason="abandoned")
+    assert done.data["at"] == T0 + 50 and done.data["reason"] == "abandoned" and done.data["to"] == "done"
+    assert ended.data == {"at": T0 + 50, "reason": "abandoned"}
+    opening, finished = s.state.phases
+    assert opening.actual_end == T0 + 50 and finished.actual_start == T0 + 50 and finished.reason == "abandoned"
+
+
+def test_five_more_minutes_journals_when_which_phase_how_long_and_the_new_end():
+    s = Session()
+    s.begin(PLAN, "s1", T0)
+    [fact] = s.extend(T0 + 100)
+    assert fact.data == {"at": T0 + 100, "phase": "opening", "seconds": 300.0, "planned_end": T0 + PLAN.opening + 300}
+
+
+def test_a_refused_command_says_which_phase_it_needs_and_which_it_found():
+    s = Session()
+    with pytest.raises(TransitionRefused, match="^continue needs the opening phase, not welcome$"):
+        s.continue_to_holding(T0)
+    with pytest.raises(TransitionRefused, match="^closing can start from opening or holding, not welcome$"):
+        s.go_to_closing(T0)
+    with pytest.raises(TransitionRefused, match="^there is no running phase to extend$"):
+        s.extend(T0)
+    with pytest.raises(TransitionRefused, match="^there is no session to end$"):
+        s.end_early(T0)
+    s.begin(PLAN, "s1", T0)
+    with pytest.raises(TransitionRefused, match="^a session is already in its opening phase$"):
+        s.begin(PLAN, "s2", T0)
+
+
+def test_a_session_begins_in_opening_from_the_welcome_and_journals_its_plan():
+    s = Session()
+    started, opening = s.begin(PLAN, "s1", T0, hard_end_at=T0 + 3600)
+    assert started.data == {"at": T0, "plan": PLAN.to_dict(), "hard_end_at": T0 + 3600}
+    assert opening.data == {"at": T0, "from": "welcome", "to": "opening", "reason": "hold",
+                            "planned_end": T0 + PLAN.opening}
+    assert s.state.session_id == "s1" and s.state.hard_end_at == T0 + 3600
+
+
+def test_a_phase_entered_early_keeps_the_schedule_it_had_its_planned_start_is_the_last_ones_planned_end():
+    s = Session()
+    s.begin(PLAN, "s1", T0)
+    s.continue_to_holding(T0 + 100)  # opening cut short: holding still starts in the plan at T0 + 300
+    opening, holding = s.state.phases
+    assert (opening.planned_start, opening.planned_end, opening.actual_end) == (T0, T0 + 300, T0 + 100)
+    assert (holding.planned_start, holding.planned_end) == (T0 + 300, T0 + 300 + 2400)
+    assert (holding.actual_start, holding.target_end) == (T0 + 100, T0 + 100 + 2400)
+
+
+def test_sending_lasts_the_full_limit_and_not_a_moment_longer():
+    call = HelpCall("c1", T0, "button")
+    assert glyph_for(call, True, None, False, now=T0 + SENDING_AT_MOST) is Glyph.SENDING
+    assert glyph_for(call, True, None, False, now=T0 + SENDING_AT_MOST + 0.5) is Glyph.NOT_DELIVERED

@@ -37,6 +37,11 @@ def test_a_restart_before_the_next_heartbeat_was_due_was_down_by_the_restart():
     assert (gap.last_alive, gap.down_by, gap.seconds_at_least) == (T, T + 5, 0)
 
 
+def test_an_event_written_just_as_the_next_heartbeat_was_due_still_dates_the_stop_by_it():
+    gap = outage(last_event=T + 15, last_heartbeat=T, heartbeat_every=15, now=T + 600)
+    assert (gap.last_alive, gap.down_by) == (T + 15, T + 15)
+
+
 times = st.one_of(st.none(), st.floats(min_value=T - 1e5, max_value=T, allow_nan=False))
 
 

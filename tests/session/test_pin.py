@@ -22,3 +22,17 @@ def test_the_right_pin_clears_the_wrong_tries_before_it():
     guard, verdict = try_pin(guard, "4826", "4826", 1.0)
     assert verdict is PinVerdict.CORRECT and guard.tries == 0
     assert try_pin(PinGuard(), "48260", "4826", 0.0)[1] is PinVerdict.WRONG  # a longer entry is not a match
+
+
+def test_after_a_rest_the_pad_again_allows_five_wrong_tries_before_the_next():
+    guard = PinGuard()
+    for _ in range(MAX_TRIES):
+        guard, verdict = try_pin(guard, "1111", "4826", 100.0)
+    assert verdict is PinVerdict.REST and guard.tries == 0
+    later = 100.0 + REST_SECONDS
+    verdicts = []
+    for n in range(MAX_TRIES):
+        guard, verdict = try_pin(guard, "1111", "4826", later + n)
+        verdicts.append(verdict)
+    assert verdicts == [PinVerdict.WRONG] * (MAX_TRIES - 1) + [PinVerdict.REST]
+    assert guard.rest_left(later + MAX_TRIES - 1) == REST_SECONDS

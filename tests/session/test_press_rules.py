@@ -5,8 +5,10 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kiosk.session.help import (REPEAT_JOURNAL_EVERY, REPEAT_WITHIN, HelpCall, HelpState, Repeats, is_repeat,
-                                press_again, repeats_due)
+from kiosk.session import facts as F
+from kiosk.session.help import (REPEAT_JOURNAL_EVERY, REPEAT_WITHIN, STALE_CALL_AFTER, HelpCall, HelpCalls, HelpState,
+                                Repeats, change_call, is_repeat, press_again, presses_of, raise_call, repeats_due,
+                                stale_calls)
 
 
 def call(state: HelpState, raised_at: float = 0.0) -> HelpCall:
@@ -48,3 +50,29 @@ def test_every_press_is_counted_once_and_the_journal_hears_at_most_once_a_window
     assert written + tally.held == len(gaps)
     assert times[0] == gaps[0]  # the first press again is never held
     assert all(b - a >= REPEAT_JOURNAL_EVERY for a, b in zip(times, times[1:]))
+
+
+def test_a_press_again_exactly_a_window_after_the_last_journalled_one_is_journalled_and_empties_the_tally():
+    tally, _ = press_again(Repeats("c1"), 100.0)
+    tally, now = press_again(tally, 101.0)
+    assert now == 0 and tally.held == 1
+    tally, now = press_again(tally, 100.0 + REPEAT_JOURNAL_EVERY)
+    assert now == 2 and tally.held == 0 and tally.written_at == 100.0 + REPEAT_JOURNAL_EVERY
+    tally, now = press_again(tally, 100.0 + REPEAT_JOURNAL_EVERY + 1)
+    assert now == 0 and tally.held == 1  # counted from empty, not from the two already journalled
+
+
+def test_a_coalesced_repeat_stands_for_its_count_and_anything_odd_for_one_press():
+    assert presses_of({"presses": 7}) == 7 and presses_of({"presses": 1_000_000}) == 1_000_000
+    assert presses_of({}) == 1
+    for odd in (0, -3, 1_000_001, True, 2.0, "5", None):
+        assert presses_of({"presses": odd}) == 1, odd
+
+
+def test_a_call_is_stale_only_while_open_and_only_past_the_limit():
+    calls = HelpCalls()
+    calls.apply(raise_call("open", 0.0, "button"))
+    calls.apply(raise_call("closed", 0.0, "button"))
+    calls.apply(change_call(F.HELP_RESOLVED, "closed", 1.0))
+    assert stale_calls(calls, STALE_CALL_AFTER) == []
+    assert [c.call_id for c in stale_calls(calls, STALE_CALL_AFTER + 1)] == ["open"]

@@ -2,45 +2,25 @@
 
 from __future__ import annotations
 
-import os
 import random
-import signal
 import sqlite3
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
 from kiosk.clock import FakeClock
 from kiosk.store.journal import Journal
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.store.crash_child import WritingChild
+
 KILLS = 200
 
 
 def run_and_kill(db: Path, seed: int, rng: random.Random) -> set[int]:
-    child = subprocess.Popen([sys.executable, "-m", "tests.store.crash_child", str(db), str(seed)],
-                             cwd=ROOT, stdout=subprocess.PIPE, text=True, bufsize=1)
-    reported: set[int] = set()
-    ready = threading.Event()
-
-    def read() -> None:
-        for line in child.stdout:
-            line = line.strip()
-            if line == "ready":
-                ready.set()
-            elif line:
-                reported.add(int(line))
-
-    reader = threading.Thread(target=read, daemon=True)
-    reader.start()
-    assert ready.wait(30), "the crash child never opened its journal"
+    child = WritingChild(db, seed)
+    assert child.wait_ready(30), "the crash child never opened its journal"
     threading.Event().wait(rng.uniform(0.0, 0.06))
-    child.send_signal(signal.SIGKILL)
-    child.wait(10)
-    reader.join(10)
-    child.stdout.close()
-    return reported
+    child.kill()
+    return child.reaped()
 
 
 def test_every_reported_event_survives_sigkill(tmp_path: Path):

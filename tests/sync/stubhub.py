@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from flask import Flask, jsonify, request
 from werkzeug.serving import make_server
 
+from kiosk.session.help import HUB_STATES, KIND_STATE, RANK
 from kiosk.session.record import iso_utc
 
 POISON = "poison"      # a batch carrying it is refused with 400
@@ -30,9 +31,8 @@ class StubCall:
     changed: float = field(default_factory=time.time)
 
 
-_RANK = {"raised": 0, "acknowledged": 1, "resolved": 2, "cancelled": 2}
-_KIND_STATE = {"help.raised": "raised", "help.acknowledged": "acknowledged",
-               "help.resolved": "resolved", "help.cancelled": "cancelled"}
+_RANK = {str(state): RANK[state] for state in HUB_STATES}  # what the real hub keeps (kiosk/hub/helpcalls.py)
+_KIND_STATE = {kind: str(state) for kind, state in KIND_STATE.items() if state in HUB_STATES}
 
 
 class StubHub:
