@@ -151,8 +151,14 @@ class Browser:
                 raise AssertionError(f"not true within {timeout} s: {expression}")
             time.sleep(0.05)
 
-    def text(self) -> str:
-        return self.js("document.body.innerText")
+    def text(self, timeout: float = 5.0) -> str:
+        """The page's text; while a reload has no body yet, waits for the new one."""
+        start = time.monotonic()
+        while (text := self.js("document.body ? document.body.innerText : null")) is None:
+            if time.monotonic() - start > timeout:
+                raise AssertionError(f"the page had no body for {timeout} s")
+            time.sleep(0.05)
+        return text
 
     def screenshot(self, path: Path) -> Path:
         data = self.call("Page.captureScreenshot", format="png", captureBeyondViewport=False)["data"]
