@@ -25,6 +25,7 @@ from kiosk import language
 from kiosk.language import N_, _
 from kiosk.local_time import clock, iso
 from kiosk.session import facts as F
+from kiosk.session.plan import RITUAL_PHASES
 from kiosk.session.record import EventRecord, iso_utc
 from kiosk.session_report import SessionSummary, began, call_story, minutes_text, phase_word, summarise
 from kiosk.spreadsheet import csv_cell
@@ -38,7 +39,7 @@ CHUNK = 64 * 1024
 
 EVENT_COLUMNS = ("local_time", "wall_utc", "clock_trusted", "room", "device_id", "seq", "session_id", "kind",
                  "payload", "uuid")
-PHASES = ("opening", "holding", "closing")
+PHASES = tuple(str(phase) for phase in RITUAL_PHASES)
 SESSION_COLUMNS = (("session_id", "plan", "started", "how_it_ended", "must_end_by")
                    + tuple(f"{p}_{w}" for p in PHASES
                            for w in ("planned_start", "planned_end", "actual_start", "actual_end", "began"))

@@ -20,6 +20,7 @@ from kiosk.hub import helpcalls
 from kiosk.hub.database import HubDatabase
 from kiosk.hub.validate import Batch
 from kiosk.session import facts as F
+from kiosk.session.plan import Phase
 from kiosk.session.record import EventRecord, dump_payload
 
 log = logging.getLogger(__name__)
@@ -135,7 +136,7 @@ def _apply(hub: HubDatabase, room_id: int, records: list[EventRecord], now: floa
                 phase = (r.wall, str(r.payload["to"]))
         elif r.kind == F.SESSION_ENDED:
             if phase is None or r.wall >= phase[0]:
-                phase = (r.wall, "welcome")
+                phase = (r.wall, str(Phase.WELCOME))
     if phase is not None:
         Room = hub.models.Room
         Room.update(phase=phase[1][:32], phase_wall=phase[0]).where(
