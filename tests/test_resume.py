@@ -57,8 +57,8 @@ def test_resume_in_holding_with_the_right_time_left(tmp_path: Path):
         assert gap.payload["seconds_at_least"] == 600 - ALIVE_EVERY
         report = describe_sessions(journal, timezone.utc)
         heartbeat = datetime.fromtimestamp(clock.now() - 600, timezone.utc)
-        assert (f"the kiosk stopped between {heartbeat:%H:%M:%S} and "
-                f"{heartbeat + timedelta(seconds=ALIVE_EVERY):%H:%M:%S}, back at "
+        assert (f"the kiosk stopped between {heartbeat:%H:%M:%S} (its last sign of life) and "
+                f"{heartbeat + timedelta(seconds=ALIVE_EVERY):%H:%M:%S} (the heartbeat that did not come), back at "
                 f"{datetime.fromtimestamp(clock.now(), timezone.utc):%H:%M:%S} (off 9.8 min to 10.0 min)") in report
         assert gap.boot_id == "second-boot"
         # and the session carries on from there

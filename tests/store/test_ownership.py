@@ -66,7 +66,7 @@ def test_read_only_commands_work_beside_a_running_kiosk(owner):
     data, _child = owner
     sessions = kiosk("sessions", "--data", str(data))
     assert sessions.returncode == 0, sessions.stderr
-    assert "[unfinished, in opening]" in sessions.stdout and "in use" not in sessions.stderr
+    assert "[unfinished, in Opening]" in sessions.stdout and "in use" not in sessions.stderr
     status = kiosk("sync", "status", "--data", str(data))
     assert status.returncode == 0, status.stderr
 
