@@ -76,3 +76,8 @@ def test_a_call_is_stale_only_while_open_and_only_past_the_limit():
     calls.apply(change_call(F.HELP_RESOLVED, "closed", 1.0))
     assert stale_calls(calls, STALE_CALL_AFTER) == []
     assert [c.call_id for c in stale_calls(calls, STALE_CALL_AFTER + 1)] == ["open"]
+    at = 1_780_000_000.0  # a call raised at a real wall time is measured from then, not from the epoch
+    late = HelpCalls()
+    late.apply(raise_call("today", at, "button"))
+    assert stale_calls(late, at + STALE_CALL_AFTER) == []
+    assert [c.call_id for c in stale_calls(late, at + STALE_CALL_AFTER + 1)] == ["today"]
