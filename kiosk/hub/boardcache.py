@@ -32,19 +32,22 @@ def help_token(hub: HubDatabase) -> tuple[int, int]:
 
 
 class BoardCache:
-    """The latest shared board per language; make() runs once per new key (concurrent readers wait for it)."""
+    """The latest shared board per language. Readers take turns: each reads the key (a cheap SELECT) and,
+    when it is new, makes the board while the others wait, so the readers queued behind one board's making
+    find it made, instead of each making one and overwriting a newer board with its older key."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._latest: dict[str, tuple[tuple, Any]] = {}
-        self.made = 0  # boards rendered (the tests count them)
+        self.made = 0  # boards made (the tests count them)
 
-    def get(self, language: str, key: tuple, make: Callable[[], Any]) -> Any:
+    def get(self, language: str, key: Callable[[], tuple], make: Callable[[], Any]) -> Any:
         with self._lock:
+            now = key()
             held = self._latest.get(language)
-            if held is not None and held[0] == key:
+            if held is not None and held[0] == now:
                 return held[1]
             value = make()
             self.made += 1
-            self._latest[language] = (key, value)
+            self._latest[language] = (now, value)
             return value

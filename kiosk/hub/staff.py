@@ -14,7 +14,7 @@ from kiosk.hub import boardcache, helpcalls, rooms
 from kiosk.hub.auth import check_csrf, csrf_token, end_session, hub_db, staff_required, start_session, verify_staff
 from kiosk.hub.notify.message import LATE_SECONDS
 from kiosk.hub.readerlanguage import gettext as _, ngettext
-from kiosk.language import N_
+from kiosk.language import N_, SOURCE
 from kiosk.hub.notify.outbox import settings_of
 from kiosk.hub.validate import CALL_ID, MAX_INT
 
@@ -139,9 +139,16 @@ def _answer(ok: bool, message: str | None, status: int):
 def _board() -> dict:
     """The board's data and its rooms' HTML, made once per second, language and help-call change
     (kiosk/hub/boardcache.py); the per-session parts (CSRF tokens, the reader's name) are the template's."""
-    hub, now, language = hub_db(), _ctx().now(), g.get("language") or "en"
+    hub, language = hub_db(), g.get("language") or SOURCE
     board = current_app.extensions.setdefault("kiosk_board", boardcache.BoardCache())
-    return board.get(language, (int(now), boardcache.help_token(hub)), lambda: _make_board(hub, now))
+    now = 0.0
+
+    def key() -> tuple:
+        nonlocal now
+        now = _ctx().now()
+        return int(now), boardcache.help_token(hub)
+
+    return board.get(language, key, lambda: _make_board(hub, now))
 
 
 def _make_board(hub, now: float) -> dict:
