@@ -40,6 +40,7 @@ QUICK = {
     "help_backlog": ["--rounds", "1", "--events", "3000"],
     "wifi_download": ["--events", "20000", "--window", "5"],
     "alert_latency": ["--presses", "10", "--kiosks", "5"],
+    "staff_board": ["--requests", "15"],
 }
 NOT_BENCHES = {"run"}
 TIMEOUT = 30 * 60

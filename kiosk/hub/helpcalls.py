@@ -76,7 +76,9 @@ def apply_event(hub: HubDatabase, room_id: int, kind: str, payload: dict[str, An
                             raised_at=pressed, reached_at=now, changed_at=now).on_conflict_ignore().execute()
             outbox.call_changed(hub, room_id, call_id, outbox.RAISED, now)
         else:
-            HelpCall.update(raised_at=pressed, session_id=session_id).where(where & HelpCall.raised_at.is_null()).execute()
+            if HelpCall.update(raised_at=pressed, session_id=session_id).where(
+                    where & HelpCall.raised_at.is_null()).execute():
+                bump(hub, room_id)  # the board shows when it was pressed (kiosk/hub/boardcache.py)
     else:
         changed = advance(hub, room_id, call_id, state, payload.get("by"), at, now)
         if changed:

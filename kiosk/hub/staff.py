@@ -7,13 +7,14 @@ from urllib.parse import unquote, urlsplit
 
 from flask import (Blueprint, abort, current_app, g, jsonify, redirect, render_template, request, session,
                    url_for)
+from markupsafe import Markup
 
 from kiosk import local_time
-from kiosk.hub import helpcalls, rooms
+from kiosk.hub import boardcache, helpcalls, rooms
 from kiosk.hub.auth import check_csrf, csrf_token, end_session, hub_db, staff_required, start_session, verify_staff
 from kiosk.hub.notify.message import LATE_SECONDS
 from kiosk.hub.readerlanguage import gettext as _, ngettext
-from kiosk.language import N_
+from kiosk.language import N_, SOURCE
 from kiosk.hub.notify.outbox import settings_of
 from kiosk.hub.validate import CALL_ID, MAX_INT
 
@@ -136,8 +137,21 @@ def _answer(ok: bool, message: str | None, status: int):
 
 
 def _board() -> dict:
-    hub = hub_db()
-    now = _ctx().now()
+    """The board's data and its rooms' HTML, made once per second, language and help-call change
+    (kiosk/hub/boardcache.py); the per-session parts (CSRF tokens, the reader's name) are the template's."""
+    hub, language = hub_db(), g.get("language") or SOURCE
+    board = current_app.extensions.setdefault("kiosk_board", boardcache.BoardCache())
+    now = 0.0
+
+    def key() -> tuple:
+        nonlocal now
+        now = _ctx().now()
+        return int(now), boardcache.help_token(hub)
+
+    return board.get(language, key, lambda: _make_board(hub, now))
+
+
+def _make_board(hub, now: float) -> dict:
     zone = _ctx().zone
     settings = settings_of(hub)
     silent_after = 2 * settings.kiosk_heartbeat_seconds
@@ -177,10 +191,12 @@ def _board() -> dict:
                              "escalated": c["escalated"]} for c in unanswered],
              "sound_every": settings.sound_every_seconds,
              "disconnected": [r["name"] for r in room_views if r["disconnected"]]}
-    return {"rooms": room_views, "alert": alert, "escalate_after": settings.escalate_after_seconds,
+    data = {"rooms": room_views, "alert": alert, "escalate_after": settings.escalate_after_seconds,
             "disconnected": alert["disconnected"], "open_calls": [c for c in call_views if c["state"] in helpcalls.OPEN_STATES],
             "recent_calls": [c for c in call_views if c["state"] not in helpcalls.OPEN_STATES],
             "updated_at": clock(now)}
+    data["rooms_html"] = Markup(render_template("board_rooms.html", **data))
+    return data
 
 
 def late_note(pressed: float | None, reached: float | None) -> str | None:
