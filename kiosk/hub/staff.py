@@ -17,16 +17,19 @@ from kiosk.hub.readerlanguage import gettext as _, ngettext
 from kiosk.language import N_, SOURCE
 from kiosk.hub.notify.outbox import settings_of
 from kiosk.hub.validate import CALL_ID, MAX_INT
+from kiosk.session.help import HelpState
+from kiosk.session.plan import RITUAL_PHASES, Phase
 
 log = logging.getLogger(__name__)
 
 staff = Blueprint("staff", __name__)
 
 STALE_SECONDS = 120
-PHASE_LABELS = {"welcome": N_("No session"), "opening": N_("Opening"), "holding": N_("Holding"),
-                "closing": N_("Closing"), "done": N_("Ending")}
-STATE_LABELS = {"raised": N_("waiting"), "acknowledged": N_("on the way"), "resolved": N_("resolved"),
-                "cancelled": N_("withdrawn")}
+PHASE_LABELS = {Phase.WELCOME: N_("No session"), Phase.OPENING: N_("Opening"), Phase.HOLDING: N_("Holding"),
+                Phase.CLOSING: N_("Closing"), Phase.DONE: N_("Ending")}
+STATE_LABELS = {HelpState.RAISED: N_("waiting"), HelpState.ACKNOWLEDGED: N_("on the way"),
+                HelpState.RESOLVED: N_("resolved"), HelpState.CANCELLED: N_("withdrawn")}
+IN_SESSION = frozenset(str(phase) for phase in RITUAL_PHASES)
 GLYPH_LABELS = {"not_delivered": N_("help button: call not delivered"),
                 "button_fault": N_("help button needs attention")}
 
@@ -165,13 +168,14 @@ def _make_board(hub, now: float) -> dict:
     coming_rooms = {c.room_id for c in all_calls if c.state == helpcalls.ACKNOWLEDGED}
     room_views = [{
         "name": s.name, "phase": _(PHASE_LABELS.get(s.phase or "", (s.phase or "unknown").capitalize()))
-        if s.phase else _("No news yet"), "active": s.phase in ("opening", "holding", "closing"),
+        if s.phase else _("No news yet"), "active": s.phase in IN_SESSION,
         "last_seen": ago(now, s.last_seen), "last_seen_at": clock(s.last_seen),
         "stale": s.last_seen is None or now - s.last_seen > STALE_SECONDS,
-        "disconnected": s.phase in ("opening", "holding", "closing") and s.last_seen is not None
+        "disconnected": s.phase in IN_SESSION and s.last_seen is not None
         and now - s.last_seen > silent_after,
         "waiting": s.waiting, "glyph_note": _(GLYPH_LABELS[s.glyph]) if s.glyph in GLYPH_LABELS else None, "open_calls": s.open_calls,
-        "call_state": "raised" if s.id in waiting_rooms else "acknowledged" if s.id in coming_rooms else None,
+        "call_state": helpcalls.RAISED if s.id in waiting_rooms
+        else helpcalls.ACKNOWLEDGED if s.id in coming_rooms else None,
     } for s in statuses]
     for view, s in zip(room_views, statuses):
         if view["disconnected"]:   # "just now" would contradict the warning: say exactly how long
