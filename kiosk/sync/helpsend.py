@@ -23,6 +23,7 @@ from kiosk.room import Room
 from kiosk.session import facts as F
 from kiosk.store.outbox import Outgoing
 from kiosk.sync.client import HubClient, HubError, TokenRefused, encode_event
+from kiosk.sync.status import ANSWERED
 from kiosk.sync.upload import Progress, Uploader
 
 log = logging.getLogger(__name__)
@@ -130,7 +131,7 @@ class HelpSender:
             self._failed(exc)
             return self.retry_delay()
         if progress.answered:
-            self.room.update_health(hub_reachable=True, hub_key_refused=False, sync_waiting=uploader.waiting())
+            self.room.update_health(**ANSWERED, sync_waiting=uploader.waiting())
         if progress.failed and not progress.answered:
             self._due.set()  # a help event the hub failed on alone: keep trying it on the short schedule
             self.failures_in_row += 1

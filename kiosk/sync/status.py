@@ -15,6 +15,10 @@ from kiosk.store.journal import Journal
 
 STATUS_META = "sync_status"
 
+ANSWERED = {"hub_reachable": True, "hub_key_refused": False, "sync_error": "", "sync_trouble": ""}
+"""The Health change for "the hub just took something": whatever trouble was shown before is over, so the layer
+never says "hub reachable" beside "cannot reach the hub" while the last batches of a drain are in flight."""
+
 
 def _troubles() -> dict[str, str]:
     """The facilitator layer's words for each kind of sync trouble (the English detail stays in the log and in

@@ -33,7 +33,7 @@ from kiosk.sync.backoff import Backoff
 from kiosk.sync.client import HubBusy, HubClient, HubError, HubUnreachable, TokenRefused
 from kiosk.sync.helpsend import HelpSender, Wait, event_wait
 from kiosk.sync.helpwatch import HelpWatch
-from kiosk.sync.status import keep, kept
+from kiosk.sync.status import ANSWERED, keep, kept
 from kiosk.sync.upload import Progress, Uploader
 
 log = logging.getLogger(__name__)
@@ -217,7 +217,7 @@ class SyncWorker:
                     return
                 if step.answered:
                     self.backoff.reset()  # progress is success: the next failure starts from the base again
-                    self.room.update_health(hub_reachable=True, sync_waiting=self.uploader.waiting_estimate,
+                    self.room.update_health(**ANSWERED, sync_waiting=self.uploader.waiting_estimate,
                                             last_sync_at=self.clock.now())
         finally:
             self.uploader.settle()

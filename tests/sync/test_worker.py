@@ -130,11 +130,19 @@ def test_hub_coming_back_drains_everything_at_once(stub, make_room, running):
     assert room.glyph() is Glyph.NOT_DELIVERED
     late = StubHub()
     late.tokens["t"] = "A"
+    contradictions: list[str] = []
+
+    def watch(facts) -> None:
+        if room.health.hub_reachable and room.health.sync_error:
+            contradictions.append(room.health.sync_error)  # "reachable" shown beside "cannot reach"
+
+    room.subscribe(watch)
     holder.close()
     late.start(port)
     try:
         wait_until(lambda: drained(room) and room.health.hub_reachable, what="drain")
         assert len(late.events) >= 41 and room.health.sync_error == ""
+        assert contradictions == []
         wait_until(lambda: room.glyph() is Glyph.DELIVERED, what="delivered")
         assert room.help.calls[call_id].state == "delivered"
     finally:
