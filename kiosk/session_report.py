@@ -12,7 +12,7 @@ from typing import Callable, Iterable
 
 from kiosk import language
 from kiosk.language import N_, _
-from kiosk.local_time import clock, day
+from kiosk.local_time import clock, day, day_and_time
 from kiosk.session import facts as F
 from kiosk.session.help import HelpCall, HelpCalls, presses_of
 from kiosk.session.machine import PhaseTimes, SessionState, rebuild
@@ -178,13 +178,23 @@ def describe_sessions(journal: Journal, zone: tzinfo, limit: int = 10) -> str:
                        for start in starts)
 
 
+def hard_end_text(started_at: float, hard_end_at: float, zone: tzinfo) -> str:
+    """The hard end as the session met it: with its day when that is not the day it began, and said to have
+    passed already when the session began after it (a 10:45 end and an 11:00 start)."""
+    when = (clock(hard_end_at, zone) if day(hard_end_at, zone) == day(started_at, zone)
+            else day_and_time(hard_end_at, zone))
+    if hard_end_at <= started_at:
+        return _("must end by {time}, which had passed when the session began").format(time=when)
+    return _("must end by {time}").format(time=when)
+
+
 def describe(s: SessionSummary, zone: tzinfo) -> str:
     start, state = s.start, s.state
     plan = state.plan
     lines = [f"{day(start.wall, zone)} {clock(start.wall, zone)}  {plan.name if plan else '?'}  "
              f"[{how_it_ended(s)}]  id {start.session_id}"]
     if state.hard_end_at:
-        lines.append("  " + _("must end by {time}").format(time=clock(state.hard_end_at, zone)))
+        lines.append("  " + hard_end_text(start.wall, state.hard_end_at, zone))
     width = max(len(phase_word(p)) for p in PHASE_WORDS)
     for p in state.phases:
         if str(p.phase) == "done":

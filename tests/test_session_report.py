@@ -73,6 +73,16 @@ def test_a_session_begun_too_late_for_its_hard_end_says_the_closing_could_not_ke
     assert "too late to end by the hard end" in _line(report, "Closing")
 
 
+def test_a_session_begun_after_its_hard_end_says_the_end_had_passed(tmp_path):
+    report = _session(tmp_path, (11, 0), holding_for=60)
+    assert "must end by 10:45, which had passed when the session began" in report
+
+
+def test_a_hard_end_on_the_next_day_says_which_day(tmp_path):
+    late = _session(tmp_path, (23, 0), holding_for=60, hard_end="08:00")
+    assert "must end by Wed 2 Dec 08:00\n" in late and "which had passed" not in late
+
+
 def test_a_summer_session_reads_in_summer_time(tmp_path):
     """The hard end and the times are the room's clock in July (BST), as in December (GMT)."""
     report = _session(tmp_path, (10, 12), holding_for=22 * 60, day=(2026, 7, 1))
