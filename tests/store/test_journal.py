@@ -10,7 +10,7 @@ import pytest
 
 from kiosk.clock import FakeClock
 from kiosk.store import outbox
-from kiosk.store.journal import Journal, JournalClosed
+from kiosk.store.journal import Journal, JournalClosed, JournalReadOnly
 from kiosk.store.migrations import SchemaTooNew
 
 
@@ -71,8 +71,43 @@ def test_sequence_numbers_are_dense_across_threads_and_restarts(tmp_path: Path):
 def test_closed_journal_refuses_writes(tmp_path: Path):
     j = Journal(tmp_path / "k.sqlite3", FakeClock())
     j.close()
-    with pytest.raises(JournalClosed):
+    with pytest.raises(JournalClosed, match=f"the journal at {tmp_path / 'k.sqlite3'} is closed"):
         j.append("t", {})
+    with pytest.raises(JournalClosed, match=f"the journal at {tmp_path / 'k.sqlite3'} is closed"):
+        j.write(lambda: None)
+
+
+def test_a_read_only_journal_refuses_every_write_and_names_itself(tmp_path: Path):
+    Journal(tmp_path / "k.sqlite3", FakeClock()).close()
+    reader = Journal(tmp_path / "k.sqlite3", FakeClock(), read_only=True)
+    try:
+        for attempt in (lambda: reader.append("t", {}), lambda: reader.write(lambda: None),
+                        lambda: reader.set_meta("k", "v")):
+            with pytest.raises(JournalReadOnly, match=f"the journal at {tmp_path / 'k.sqlite3'} was opened read-only"):
+                attempt()
+    finally:
+        reader.close()
+
+
+def test_last_seq_counts_what_was_appended_before_it_is_committed(journal: Journal):
+    assert journal.last_seq() == 0
+    futures = [journal.append("t", {}) for _ in range(3)]
+    assert journal.last_seq() == 3
+    assert [f.result(timeout=5).seq for f in futures] == [1, 2, 3]
+
+
+def test_records_filter_by_session_kind_and_position_and_page_either_way(journal: Journal):
+    for i, (kind, session) in enumerate([("a", "s1"), ("b", "s1"), ("a", "s2"), ("b", None), ("a", "s1")]):
+        journal.append(kind, {"i": i}, session_id=session)
+    journal.flush()
+    seqs = lambda **kw: [r.seq for r in journal.records(**kw)]  # noqa: E731
+    assert seqs() == [1, 2, 3, 4, 5]
+    assert seqs(session_id="s1") == [1, 2, 5]
+    assert seqs(kinds=["a"]) == [1, 3, 5] and seqs(kinds=("a", "b")) == [1, 2, 3, 4, 5] and seqs(kinds=[]) == []
+    assert seqs(after_seq=2) == [3, 4, 5] and seqs(after_seq=5) == []
+    assert seqs(limit=2) == [1, 2] and seqs(limit=2, after_seq=3) == [4, 5]
+    assert seqs(newest_first=True) == [5, 4, 3, 2, 1] and seqs(newest_first=True, limit=2) == [5, 4]
+    assert seqs(session_id="s1", kinds=["a"], after_seq=1) == [5]
 
 
 def test_outbox_bookkeeping_lives_in_the_same_database(journal: Journal):
@@ -132,6 +167,9 @@ def test_a_batch_the_database_refuses_is_written_one_by_one_so_one_bad_event_los
             raise IntegrityError("refused by the database")
         return real_insert(row, *a, **k)
 
+    heard: list[list[int]] = []
+    journal.on_commit(lambda records: 1 / 0)  # a listener that fails must not keep the others from hearing
+    journal.on_commit(lambda records: heard.append([r.seq for r in records]))
     try:
         journal.models.Event.insert_many = lambda rows: (_ for _ in ()).throw(IntegrityError("the whole batch"))
         journal.models.Event.insert = insert
@@ -139,10 +177,13 @@ def test_a_batch_the_database_refuses_is_written_one_by_one_so_one_bad_event_los
         go.set()
         held.result(timeout=10)
         outcomes = [f.exception(timeout=10) is None for f in futures]
+        journal.flush()
     finally:
         del journal.models.Event.insert_many, journal.models.Event.insert
         journal.close()
     assert outcomes == [True, False, True]
+    assert futures[0].result().seq == 1 and futures[2].result().seq == 3
+    assert heard == [[1, 3]], "the listeners (the sync worker) hear of what was committed, once, together"
     reopened = Journal(tmp_path / "kiosk.sqlite3", FakeClock())
     try:
         assert [r.kind for r in reopened.records()] == ["good", "good"]
