@@ -11,7 +11,7 @@ from pathlib import Path
 from kiosk.clock import FakeClock
 from kiosk.config import Config
 from kiosk.room import Room
-from kiosk.session import facts as F
+from tests.help_story import a_whole_help_call
 from kiosk.store.journal import Journal
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -144,11 +144,7 @@ def test_sessions_say_what_happened_in_each_phase_and_to_each_call(tmp_path):
     clock.advance(60)
     room.continue_to_holding()  # early, by a hold: not "held to begin"
     clock.advance(40 * 60 + 228)  # 3.8 minutes over its planned 40
-    call = room.raise_help("button")
-    room.raise_help("button")
-    room.change_help(F.HELP_DELIVERED, call)
-    room.change_help(F.HELP_ACKNOWLEDGED, call, by="Sam")
-    room.change_help(F.HELP_RESOLVED, call, by="kiosk")
+    a_whole_help_call(room)
     room.go_to_closing()
     clock.advance(300)
     room.tick()

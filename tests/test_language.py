@@ -206,7 +206,7 @@ def _report_and_export(tmp_path, lang):
     from kiosk.config import Config, PathsConfig
     from kiosk.export.flow import export_logs
     from kiosk.room import Room
-    from kiosk.session import facts as F
+    from tests.help_story import a_whole_help_call
     from kiosk.session.plan import Plan
     from kiosk.session_report import describe_sessions
     from kiosk.store.journal import Journal, existing_journal
@@ -220,11 +220,7 @@ def _report_and_export(tmp_path, lang):
     room.begin()
     clock.advance(300)
     room.tick()
-    call = room.raise_help("button")
-    room.raise_help("button")
-    room.change_help(F.HELP_DELIVERED, call)
-    room.change_help(F.HELP_ACKNOWLEDGED, call, by="Sam")
-    room.change_help(F.HELP_RESOLVED, call, by="kiosk")
+    a_whole_help_call(room)
     room.extend()
     clock.advance(20 * 60)
     room.tick()
