@@ -79,7 +79,7 @@ constraints: $(STAMP)
 
 # mutation testing ([tool.mutmut] in pyproject.toml): which rules no test guards; `mutmut results` lists them
 mutate: $(STAMP)
-	$(VENV)/bin/python -m pip install --quiet "mutmut>=3.3,<4"
+	$(VENV)/bin/python -m pip install --quiet "mutmut>=3.8,<4"
 	SDL_VIDEODRIVER=offscreen SDL_AUDIODRIVER=dummy $(VENV)/bin/mutmut run $(MUTATE_ARGS)
 	$(VENV)/bin/mutmut results
 
