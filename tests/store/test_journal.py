@@ -153,13 +153,38 @@ def test_close_leaves_no_file_open(tmp_path: Path):
     assert open_files() == set()
 
 
-def test_a_batch_the_database_refuses_is_written_one_by_one_so_one_bad_event_loses_only_itself(tmp_path: Path):
+def _held(journal: Journal) -> tuple[threading.Event, "object"]:
+    """Holds the writer thread inside a write, so what is appended meanwhile commits as one batch."""
+    entered, go = threading.Event(), threading.Event()
+    held = journal.write(lambda: (entered.set(), go.wait(10)))
+    assert entered.wait(10)
+    return go, held
+
+
+def test_appends_that_wait_together_commit_in_one_insert(journal: Journal, caplog):
+    """Group commit: one transaction (one fsync) for a batch, not one per event, and no fallback when it works."""
+    go, held = _held(journal)
+    real_many, real_one = journal.models.Event.insert_many, journal.models.Event.insert
+    batches, singles = [], []
+    journal.models.Event.insert_many = lambda rows: (batches.append([r["seq"] for r in rows]), real_many(rows))[1]
+    journal.models.Event.insert = lambda row, *a, **k: (singles.append(row["seq"]), real_one(row, *a, **k))[1]
+    try:
+        with caplog.at_level("WARNING", logger="kiosk.store.journal"):
+            futures = [journal.append("t", {}) for _ in range(5)]
+            go.set()
+            held.result(timeout=10)
+            assert [f.result(timeout=10).seq for f in futures] == [1, 2, 3, 4, 5]
+    finally:
+        del journal.models.Event.insert_many, journal.models.Event.insert
+    assert batches == [[1, 2, 3, 4, 5]] and singles == [] and caplog.records == []
+    assert [r.seq for r in journal.records()] == [1, 2, 3, 4, 5]
+
+
+def test_a_batch_the_database_refuses_is_written_one_by_one_so_one_bad_event_loses_only_itself(tmp_path: Path, caplog):
     from peewee import IntegrityError
 
     journal = Journal(tmp_path / "kiosk.sqlite3", FakeClock())
-    entered, go = threading.Event(), threading.Event()
-    held = journal.write(lambda: (entered.set(), go.wait(10)))  # hold the writer so the three commit together
-    assert entered.wait(10)
+    go, held = _held(journal)
     real_insert = journal.models.Event.insert
 
     def insert(row, *a, **k):
@@ -173,17 +198,21 @@ def test_a_batch_the_database_refuses_is_written_one_by_one_so_one_bad_event_los
     try:
         journal.models.Event.insert_many = lambda rows: (_ for _ in ()).throw(IntegrityError("the whole batch"))
         journal.models.Event.insert = insert
-        futures = [journal.append(kind, {}) for kind in ("good", "bad", "good")]
-        go.set()
-        held.result(timeout=10)
-        outcomes = [f.exception(timeout=10) is None for f in futures]
-        journal.flush()
+        with caplog.at_level("ERROR", logger="kiosk.store.journal"):
+            futures = [journal.append(kind, {}) for kind in ("good", "bad", "good")]
+            go.set()
+            held.result(timeout=10)
+            outcomes = [f.exception(timeout=10) is None for f in futures]
+            journal.flush()
     finally:
         del journal.models.Event.insert_many, journal.models.Event.insert
         journal.close()
     assert outcomes == [True, False, True]
     assert futures[0].result().seq == 1 and futures[2].result().seq == 3
     assert heard == [[1, 3]], "the listeners (the sync worker) hear of what was committed, once, together"
+    said = [r.getMessage() for r in caplog.records if r.name == "kiosk.store.journal"]
+    assert said[0] == f"journal commit of 3 events to {tmp_path / 'kiosk.sqlite3'} failed; writing them one by one"
+    assert "journal: event 2 (bad) could not be written: refused by the database" in said, said
     reopened = Journal(tmp_path / "kiosk.sqlite3", FakeClock())
     try:
         assert [r.kind for r in reopened.records()] == ["good", "good"]
