@@ -193,7 +193,10 @@ def test_a_batch_the_database_refuses_is_written_one_by_one_so_one_bad_event_los
         return real_insert(row, *a, **k)
 
     heard: list[list[int]] = []
-    journal.on_commit(lambda records: 1 / 0)  # a listener that fails must not keep the others from hearing
+    def failing(records) -> None:  # a listener that fails must not keep the others from hearing
+        raise RuntimeError("a listener's own fault")
+
+    journal.on_commit(failing)
     journal.on_commit(lambda records: heard.append([r.seq for r in records]))
     try:
         journal.models.Event.insert_many = lambda rows: (_ for _ in ()).throw(IntegrityError("the whole batch"))
@@ -213,6 +216,7 @@ def test_a_batch_the_database_refuses_is_written_one_by_one_so_one_bad_event_los
     said = [r.getMessage() for r in caplog.records if r.name == "kiosk.store.journal"]
     assert said[0] == f"journal commit of 3 events to {tmp_path / 'kiosk.sqlite3'} failed; writing them one by one"
     assert "journal: event 2 (bad) could not be written: refused by the database" in said, said
+    assert f"journal commit listener {failing!r} failed" in said, said
     reopened = Journal(tmp_path / "kiosk.sqlite3", FakeClock())
     try:
         assert [r.kind for r in reopened.records()] == ["good", "good"]
