@@ -19,6 +19,11 @@ wait for their turn holding a thread but no CPU, and a help upload or a staff pa
 that frees and shares the processor with a few batches, not sixteen. A batch that waits BACKLOG_WAIT
 seconds for its turn is answered 503 with Retry-After (nothing stored), which the kiosk takes as busy.
 
+And a backlog batch never takes the last idle thread (KEPT_FREE): when the long polls of a fleet's help
+watches hold most threads and the backlog the rest, a help upload would wait for a batch to finish before it
+had a thread at all. So the queue offers its backlog lanes only while another thread stays idle; the help
+upload or the staff page that comes next is served at once.
+
 This leans on waitress 3.x (deploy/constraints.txt pins it): the dispatcher's `queue` is what its worker
 threads append() to and popleft() from under its lock, and create_server() takes a dispatcher (`_dispatcher`).
 tests/hub/test_urgency.py runs a real hub and fails if an upgrade changes either.
@@ -30,7 +35,7 @@ import re
 import threading
 from collections import deque
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from waitress.task import ThreadedTaskDispatcher
 
@@ -40,6 +45,7 @@ HEADER = "PRIORITY"        # how waitress's parser names the Priority header
 DEFAULT_URGENCY = 3        # RFC 9218's default
 URGENCIES = 8              # 0 (most urgent) to 7
 BACKLOG_TURNS = 4          # backlog batches one hub process ingests at a time; the rest wait their turn
+KEPT_FREE = 1              # idle threads a backlog batch leaves for whatever more urgent comes next
 BACKLOG_WAIT = 20.0        # seconds a backlog batch waits for its turn before it is answered 503 (under the
 #                            kiosk's 30 s read timeout: a timeout would count against the batch's events)
 _URGENCY = re.compile(r"(?:^|,)\s*u\s*=\s*([0-7])\s*(?:,|;|$)")
@@ -83,18 +89,34 @@ def backlog_turn(turns: threading.Semaphore, priority: str | None, wait: float |
         turns.release()
 
 
+def may_take_backlog(idle_others: int, threads: int) -> bool:
+    """Whether a thread may take a backlog batch now: only while KEPT_FREE other threads stay idle for what
+    is more urgent, unless the pool is that small (one thread) or shutting down (no threads: every task is
+    handed out to be cancelled)."""
+    return idle_others >= KEPT_FREE or threads <= KEPT_FREE
+
+
 class UrgencyQueue:
     """The dispatcher's queue, by urgency: append() files a task in its lane, popleft() takes the oldest
-    task of the most urgent lane. The methods waitress's ThreadedTaskDispatcher uses on its deque."""
+    task of the most urgent lane. The methods waitress's ThreadedTaskDispatcher uses on its deque, called
+    under its lock. `pool()` gives (other idle threads, threads); the backlog lanes are offered only when
+    may_take_backlog() says so. A thread that finds only held-back backlog waits; the threads still busy take
+    it as they come back, since each looks at the queue again before it waits."""
 
-    def __init__(self) -> None:
+    def __init__(self, pool: Callable[[], tuple[int, int]] | None = None) -> None:
         self._lanes: list[deque] = [deque() for _ in range(URGENCIES)]
+        self._pool = pool
 
     def append(self, task: Any) -> None:
         self._lanes[task_urgency(task)].append(task)
 
+    def _open_lanes(self) -> list[deque]:
+        if self._pool is None or may_take_backlog(*self._pool()):
+            return self._lanes
+        return self._lanes[:DEFAULT_URGENCY + 1]
+
     def popleft(self) -> Any:
-        for lane in self._lanes:
+        for lane in self._open_lanes():
             if lane:
                 return lane.popleft()
         raise IndexError("pop from an empty UrgencyQueue")
@@ -103,12 +125,19 @@ class UrgencyQueue:
         return sum(len(lane) for lane in self._lanes)
 
     def __bool__(self) -> bool:
-        return any(self._lanes)
+        return any(self._open_lanes())
 
 
 class UrgencyDispatcher(ThreadedTaskDispatcher):
-    """waitress's thread pool, serving the most urgent waiting request first."""
+    """waitress's thread pool, serving the most urgent waiting request first and keeping a thread free of
+    backlog batches."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.queue = UrgencyQueue()  # type: ignore[assignment]
+        self.queue = UrgencyQueue(self._pool)  # type: ignore[assignment]
+
+    def _pool(self) -> tuple[int, int]:
+        """(idle threads other than the asking one, threads), read under the dispatcher's lock. The asking
+        thread counts as active while it looks at the queue (waitress counts it so before and after a wait)."""
+        threads = len(self.threads) - self.stop_count
+        return threads - self.active_count, threads

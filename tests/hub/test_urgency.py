@@ -12,8 +12,8 @@ from types import SimpleNamespace
 import pytest
 import requests
 
-from kiosk.hub.urgency import (BACKLOG_TURNS, DEFAULT_URGENCY, BacklogBusy, UrgencyDispatcher, UrgencyQueue,
-                                backlog_turn, task_urgency, urgency)
+from kiosk.hub.urgency import (BACKLOG_TURNS, DEFAULT_URGENCY, KEPT_FREE, BacklogBusy, UrgencyDispatcher,
+                                UrgencyQueue, backlog_turn, may_take_backlog, task_urgency, urgency)
 from kiosk.session import facts as F
 from kiosk.session.record import BACKLOG_PRIORITY, HELP_PRIORITY
 from tests.hub.hubproc import start_hub
@@ -50,6 +50,54 @@ def test_the_queue_serves_the_most_urgent_first_and_first_come_first_within_an_u
 
 def test_the_dispatcher_uses_the_urgency_queue():
     assert isinstance(UrgencyDispatcher().queue, UrgencyQueue)
+
+
+def test_a_backlog_batch_is_offered_only_while_another_thread_stays_idle():
+    assert KEPT_FREE == 1
+    assert may_take_backlog(idle_others=1, threads=4) and may_take_backlog(idle_others=3, threads=4)
+    assert not may_take_backlog(idle_others=0, threads=4) and not may_take_backlog(idle_others=0, threads=2)
+    assert may_take_backlog(idle_others=0, threads=1), "a one-thread hub would never serve a backlog"
+    assert may_take_backlog(idle_others=0, threads=0), "shutting down: every task is handed out to be cancelled"
+    pool = [(0, 4)]
+    queue = UrgencyQueue(lambda: pool[0])
+    for t in (task(BACKLOG_PRIORITY, "batch"), task("u=4", "bulk")):
+        queue.append(t)
+    assert not queue and len(queue) == 2, "held-back backlog looked like work to a thread that would take it"
+    with pytest.raises(IndexError):
+        queue.popleft()
+    queue.append(task(HELP_PRIORITY, "help"))
+    assert queue and queue.popleft().name == "help" and not queue
+    pool[0] = (1, 4)
+    assert queue and [queue.popleft().name, queue.popleft().name] == ["bulk", "batch"]
+
+
+def test_the_dispatcher_keeps_a_thread_free_of_backlog_for_the_next_help_upload():
+    """Two threads, one held (a long poll): the other does not take the backlog batch, so the help upload
+    after it is served at once; the batch goes when the held thread comes back."""
+    dispatcher = UrgencyDispatcher()
+    dispatcher.set_thread_count(2)
+    served: list[str] = []
+    holding, release, helped, batched = (threading.Event() for _ in range(4))
+
+    def work(priority: str | None, name: str, fn) -> SimpleNamespace:
+        job = task(priority, name)
+        job.service = lambda: (served.append(name), fn())
+        job.cancel = lambda: None
+        return job
+
+    try:
+        dispatcher.add_task(work(None, "long poll", lambda: (holding.set(), release.wait(10))))
+        assert holding.wait(10)
+        dispatcher.add_task(work(BACKLOG_PRIORITY, "batch", batched.set))
+        dispatcher.add_task(work(HELP_PRIORITY, "help", helped.set))
+        assert helped.wait(10)
+        assert served == ["long poll", "help"] and not batched.is_set()
+        release.set()
+        assert batched.wait(10), "the held-back batch was never served"
+        assert served == ["long poll", "help", "batch"]
+    finally:
+        release.set()
+        dispatcher.shutdown(timeout=5)
 
 
 def test_backlog_batches_take_turns_and_anything_more_urgent_never_waits_for_one():
