@@ -10,7 +10,7 @@ import pytest
 
 from kiosk.clock import FakeClock
 from kiosk.store import outbox
-from kiosk.store.journal import Journal, JournalClosed, JournalReadOnly
+from kiosk.store.journal import Journal, JournalClosed, JournalFull, JournalReadOnly
 from kiosk.store.migrations import SchemaTooNew
 
 
@@ -222,3 +222,20 @@ def test_a_batch_the_database_refuses_is_written_one_by_one_so_one_bad_event_los
         assert [r.kind for r in reopened.records()] == ["good", "good"]
     finally:
         reopened.close()
+
+
+def test_a_full_queue_refuses_the_next_write_and_says_what_to_check(tmp_path: Path):
+    journal = Journal(tmp_path / "kiosk.sqlite3", FakeClock(), max_queued=2)
+    go, held = _held(journal)
+    try:
+        waiting = [journal.append("t", {}), journal.write(lambda: "second")]
+        with pytest.raises(JournalFull) as refused:
+            journal.append("t", {})
+        assert str(refused.value) == (f"the journal at {tmp_path / 'kiosk.sqlite3'} is not keeping up: 2 writes are "
+                                      "waiting for the disk. Check the SD card or disk (kiosk doctor; dmesg)")
+        go.set()
+        assert waiting[0].result(timeout=10).seq == 1 and waiting[1].result(timeout=10) == "second"
+        assert journal.append("t", {}).result(timeout=10).seq == 2, "a refused append used up a sequence number"
+    finally:
+        go.set()
+        journal.close()
