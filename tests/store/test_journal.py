@@ -239,3 +239,16 @@ def test_a_full_queue_refuses_the_next_write_and_says_what_to_check(tmp_path: Pa
     finally:
         go.set()
         journal.close()
+
+
+def test_a_write_that_fails_tells_its_caller_and_the_log_and_the_writer_goes_on(journal: Journal, caplog):
+    def broken() -> None:
+        raise ValueError("a sync mark's own fault")
+
+    with caplog.at_level("ERROR", logger="kiosk.store.journal"):
+        failed = journal.write(broken)
+        with pytest.raises(ValueError, match="a sync mark's own fault"):
+            failed.result(timeout=10)
+    assert [r.getMessage() for r in caplog.records] == [f"journal write {broken!r} to {journal.path} failed"]
+    assert journal.write(lambda: "next").result(timeout=10) == "next"
+    assert journal.append("t", {}).result(timeout=10).seq == 1
