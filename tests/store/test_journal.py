@@ -78,9 +78,16 @@ def test_closed_journal_refuses_writes(tmp_path: Path):
 
 
 def test_a_read_only_journal_refuses_every_write_and_names_itself(tmp_path: Path):
-    Journal(tmp_path / "k.sqlite3", FakeClock()).close()
+    from peewee import OperationalError
+
+    writer = Journal(tmp_path / "k.sqlite3", FakeClock())
+    device = writer.device_id
+    writer.close()
     reader = Journal(tmp_path / "k.sqlite3", FakeClock(), read_only=True)
     try:
+        assert reader.device_id == device, "a reader must name the kiosk the journal belongs to"
+        with pytest.raises(OperationalError, match="readonly"):
+            reader.db.execute_sql("INSERT INTO meta (key, value) VALUES ('x', 'y')")  # opened read-only, not just polite
         for attempt in (lambda: reader.append("t", {}), lambda: reader.write(lambda: None),
                         lambda: reader.set_meta("k", "v")):
             with pytest.raises(JournalReadOnly, match=f"the journal at {tmp_path / 'k.sqlite3'} was opened read-only"):
