@@ -94,6 +94,14 @@ def test_a_read_only_journal_refuses_every_write_and_names_itself(tmp_path: Path
                 attempt()
     finally:
         reader.close()
+    with sqlite3.connect(tmp_path / "k.sqlite3") as con:
+        con.execute("DELETE FROM meta WHERE key = 'device_id'")
+    con.close()
+    anonymous = Journal(tmp_path / "k.sqlite3", FakeClock(), read_only=True)
+    try:
+        assert anonymous.device_id == "", "a reader invents no device id (and writes none)"
+    finally:
+        anonymous.close()
 
 
 def test_last_seq_counts_what_was_appended_before_it_is_committed(journal: Journal):
