@@ -5,26 +5,8 @@ from __future__ import annotations
 import argparse
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable
 
-from kiosk.config import SYSTEM_CONFIG, ButtonConfig, Config
-from kiosk.doctor import checks
-from kiosk.doctor.findings import Finding, exit_code, render_json, render_text
-from kiosk.doctor.host import Host
-from kiosk.doctor.hubcheck import HubAnswer, check_hub, probe as hub_probe
-
-
-def examine(config: Config, host: Host, *,
-            listen: Callable[[str, ButtonConfig], checks.ButtonAnswer] = checks.listen,
-            probe: Callable[[str, str | None, Path | None], HubAnswer] = hub_probe) -> list[Finding]:
-    """All checks, in the order a technician would walk through them."""
-    hub = check_hub(config.hub, probe)
-    return [*checks.check_config(config), *checks.check_kiosk_user(host), *checks.check_display(host),
-            *checks.check_touch(host), *checks.check_audio(host, config),
-            *checks.check_button(host, config.button, listen), *checks.check_data(host, config),
-            *checks.check_journal(config), *checks.check_clock(host), *hub, *checks.check_watchdog(host),
-            *checks.check_sandbox(host, config), *checks.check_service(host),
-            *checks.check_avahi(host)]
+from kiosk.config import SYSTEM_CONFIG
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -38,6 +20,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
+    from kiosk.doctor.examination import examine
+    from kiosk.doctor.findings import exit_code, render_json, render_text
+    from kiosk.doctor.host import Host
     from kiosk.invocation import config_from_args
 
     host = Host.under(args.root) if args.root else Host()

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from kiosk.config import DisplayConfig
 from kiosk.doctor import checks
-from kiosk.doctor.cli import examine
+from kiosk.doctor.examination import examine
 from kiosk.doctor.findings import NOTE, OK, PROBLEM, exit_code
 from tests.doctor.conftest import FakePi
 
