@@ -24,6 +24,7 @@ from kivy.properties import BooleanProperty, ColorProperty, ListProperty, Numeri
 
 from kiosk.config import PROFILES
 from kiosk.language import _, use as use_language
+from kiosk.remembered import remembered_settings
 from kiosk.roomview import RoomView
 from kiosk.session import facts as F
 from kiosk.session.facts import Fact
@@ -38,7 +39,6 @@ from kiosk.ui.drift import (CUE_DRIFT_SECONDS, PHASE_DRIFT_SECONDS, PRESENCE_SEC
 from kiosk.ui.pacer import Pacer, Schedule
 from kiosk.ui.palette import next_phase_palette, palette_for
 from kiosk.ui.screens import SCREEN_FOR_PHASE, KioskScreen, PhaseScreen, PlanChoice, Stage
-from kiosk.ui.settings import SETTINGS_CHANGED, remembered_settings
 from kiosk.ui.status import INVITATION, PHASE_NAMES, minutes_left
 from kiosk.ui.window import BASE_SIZE, cover_the_screen
 
@@ -390,7 +390,7 @@ class KioskApp(App):
             self._keep_breath_phase(changes["breaths_per_minute"])
         for key, value in changes.items():
             setattr(self, key, value)
-        self.room.note(SETTINGS_CHANGED, {**changes, "by": "facilitator"})
+        self.room.note(F.SETTINGS_CHANGED, {**changes, "by": "facilitator"})
         if "profile" in changes or "breaths_per_minute" in changes:
             self.breath.level = -1
             self.pacer.add(self.breath)

@@ -9,14 +9,12 @@ from kivy.app import App
 from kivy.properties import ListProperty, StringProperty
 from kivy.uix.modalview import ModalView
 
-from kiosk.config import CHIME_FLOOR, PROFILES
+from kiosk.config import CHIME_FLOOR
 from kiosk.language import N_, _, ngettext
 from kiosk.ui.export import ExportCard, StickBridge, last_export_line
 
 log = logging.getLogger(__name__)
 
-SETTINGS_CHANGED = "settings.changed"
-REMEMBERED = ("profile", "show_minutes", "breaths_per_minute", "chime_volume")
 VOLUME_STEPS = ((CHIME_FLOOR, N_("whisper")), (0.15, N_("quiet")), (0.25, N_("soft")), (0.35, N_("gentle")),
                 (0.5, N_("medium")), (0.7, N_("clear")), (1.0, N_("full")))
 PACE_RANGE = (3, 10)
@@ -30,18 +28,6 @@ def next_volume(volume: float, direction: int) -> float:
     levels = [v for v, _ in VOLUME_STEPS]
     here = min(range(len(levels)), key=lambda i: abs(levels[i] - volume))
     return levels[max(0, min(len(levels) - 1, here + direction))]
-
-
-def remembered_settings(journal) -> dict:
-    """The facilitator's last choices, from the journal, so they survive a restart."""
-    out: dict = {}
-    for record in journal.records(kinds=[SETTINGS_CHANGED], newest_first=True, limit=50):
-        for key in REMEMBERED:
-            if key in record.payload and key not in out:
-                out[key] = record.payload[key]
-    if out.get("profile") not in PROFILES:
-        out.pop("profile", None)
-    return out
 
 
 class SettingsCard(ModalView):
