@@ -51,6 +51,8 @@ def test_parse_retry_after_seconds_date_and_garbage():
     assert parse_retry_after("soon", now) is None
     assert parse_retry_after(None, now) is None
     assert parse_retry_after("-5", now) == 0.0
+    earlier = format_datetime(datetime(2026, 11, 25, 13, 59, 0, tzinfo=timezone.utc), usegmt=True)
+    assert parse_retry_after(earlier, now) == 0.0, "a date already past means: now, not a second from now"
 
 
 from hypothesis import given, strategies as st  # noqa: E402
