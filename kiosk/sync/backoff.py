@@ -14,8 +14,8 @@ from typing import Callable
 
 
 class Backoff:
-    def __init__(self, base: float = 0.5, cap: float = 60.0,
-                 uniform: Callable[[float, float], float] | None = None) -> None:
+    def __init__(self, base: float, cap: float, uniform: Callable[[float, float], float] | None = None) -> None:
+        """base and cap come from the sync worker (its defaults: 0.5 s and 60 s), the one place they are set."""
         if base <= 0 or cap < base:
             raise ValueError(f"backoff needs 0 < base <= cap, got base={base} cap={cap}")
         self.base = base
