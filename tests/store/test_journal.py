@@ -267,3 +267,34 @@ def test_a_write_that_fails_tells_its_caller_and_the_log_and_the_writer_goes_on(
     assert [r.getMessage() for r in caplog.records] == [f"journal write {broken!r} to {journal.path} failed"]
     assert journal.write(lambda: "next").result(timeout=10) == "next"
     assert journal.append("t", {}).result(timeout=10).seq == 1
+
+
+def test_a_new_journal_names_its_kiosk_with_a_uuid_kept_across_opens(tmp_path: Path):
+    import uuid
+
+    first = Journal(tmp_path / "k.sqlite3", FakeClock())
+    device = first.device_id
+    first.close()
+    assert str(uuid.UUID(device)) == device
+    again = Journal(tmp_path / "k.sqlite3", FakeClock())
+    try:
+        assert again.device_id == device
+    finally:
+        again.close()
+
+
+def test_a_device_id_another_process_stored_first_is_the_one_taken(journal: Journal):
+    """Two processes opening a new journal at once: the one whose insert is ignored adopts the stored id."""
+    stored = journal.device_id
+    real_get_meta, asked = journal.get_meta, []
+
+    def not_seen_yet(key: str):
+        asked.append(key)
+        return None if len(asked) == 1 else real_get_meta(key)  # the first look finds nothing: the race
+
+    journal.get_meta = not_seen_yet
+    try:
+        assert journal._device_id() == stored
+    finally:
+        del journal.get_meta
+    assert asked == ["device_id", "device_id"]
