@@ -11,6 +11,7 @@ from datetime import tzinfo
 from typing import Callable, Iterable
 
 from kiosk import language
+from kiosk.clock import local_day
 from kiosk.language import N_, _
 from kiosk.local_time import clock, day, day_and_time
 from kiosk.session import facts as F
@@ -181,7 +182,7 @@ def describe_sessions(journal: Journal, zone: tzinfo, limit: int = 10) -> str:
 def hard_end_text(started_at: float, hard_end_at: float, zone: tzinfo) -> str:
     """The hard end as the session met it: with its day when that is not the day it began, and said to have
     passed already when the session began after it (a 10:45 end and an 11:00 start)."""
-    when = (clock(hard_end_at, zone) if day(hard_end_at, zone) == day(started_at, zone)
+    when = (clock(hard_end_at, zone) if local_day(hard_end_at, zone) == local_day(started_at, zone)
             else day_and_time(hard_end_at, zone))
     if hard_end_at <= started_at:
         return _("must end by {time}, which had passed when the session began").format(time=when)
