@@ -44,6 +44,7 @@ from kiosk.session.record import BACKLOG_PRIORITY, HELP_PRIORITY
 HEADER = "PRIORITY"        # how waitress's parser names the Priority header
 DEFAULT_URGENCY = 3        # RFC 9218's default
 URGENCIES = 8              # 0 (most urgent) to 7
+BACKLOG_FROM = DEFAULT_URGENCY + 1   # less urgent than a request that says nothing: a backlog batch
 BACKLOG_TURNS = 4          # backlog batches one hub process ingests at a time; the rest wait their turn
 KEPT_FREE = 1              # idle threads a backlog batch leaves for whatever more urgent comes next
 BACKLOG_WAIT = 20.0        # seconds a backlog batch waits for its turn before it is answered 503 (under the
@@ -77,7 +78,7 @@ def backlog_turn(turns: threading.Semaphore, priority: str | None, wait: float |
     """Runs a request of a backlog's urgency only while it holds one of the process's turns (waiting at most
     `wait`, default BACKLOG_WAIT seconds); anything more urgent (help uploads, requests that say nothing)
     runs at once."""
-    if urgency(priority) <= DEFAULT_URGENCY:
+    if urgency(priority) < BACKLOG_FROM:
         yield
         return
     wait = BACKLOG_WAIT if wait is None else wait
@@ -113,7 +114,7 @@ class UrgencyQueue:
     def _open_lanes(self) -> list[deque]:
         if self._pool is None or may_take_backlog(*self._pool()):
             return self._lanes
-        return self._lanes[:DEFAULT_URGENCY + 1]
+        return self._lanes[:BACKLOG_FROM]
 
     def popleft(self) -> Any:
         for lane in self._open_lanes():
