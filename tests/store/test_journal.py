@@ -269,18 +269,11 @@ def test_a_write_that_fails_tells_its_caller_and_the_log_and_the_writer_goes_on(
     assert journal.append("t", {}).result(timeout=10).seq == 1
 
 
-def test_a_new_journal_names_its_kiosk_with_a_uuid_kept_across_opens(tmp_path: Path):
+def test_a_new_journal_names_its_kiosk_with_a_uuid(journal: Journal):
+    """Kept across opens: test_sequence_numbers_are_dense_across_threads_and_restarts."""
     import uuid
 
-    first = Journal(tmp_path / "k.sqlite3", FakeClock())
-    device = first.device_id
-    first.close()
-    assert str(uuid.UUID(device)) == device
-    again = Journal(tmp_path / "k.sqlite3", FakeClock())
-    try:
-        assert again.device_id == device
-    finally:
-        again.close()
+    assert str(uuid.UUID(journal.device_id)) == journal.device_id
 
 
 def test_a_device_id_another_process_stored_first_is_the_one_taken(journal: Journal):
