@@ -81,7 +81,7 @@ class HelpSender:
         if self._thread is not None:
             self._thread.join(timeout)
             if self._thread.is_alive():
-                log.warning("help sender did not stop within %.0f s", timeout)
+                log.warning("help sender did not stop within %g s", timeout)
             self._thread = None
 
     def send_soon(self) -> None:

@@ -1,0 +1,163 @@
+"""The help sender on its own: what it says and shows when a help call cannot get through, and how it retries.
+
+Each test runs the real sender thread against a real loopback port (the stub hub, or a port that refuses
+connections), with its wait seam in the test's hands: nobody sleeps through a retry.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import threading
+
+from kiosk.clock import FakeClock
+from kiosk.store.outbox import Outgoing
+from kiosk.sync.client import HubClient, TokenRefused
+from kiosk.sync.helpsend import HelpSender, with_age
+from kiosk.sync.status import ANSWERED
+from tests.sync.conftest import FakeTime, wait_until
+
+THREAD = "sync-help-send"
+
+
+def sender_for(room, **kw) -> HelpSender:
+    def client() -> HubClient:
+        return HubClient(room.config.hub.url, room.config.hub.token, timeout=(1.0, 5.0), now=room.clock.now)
+
+    return HelpSender(room, client, room.clock.now, **kw)
+
+
+class Recorder:
+    """A wait seam that returns at once and keeps, for each wait asked, its length and the health then."""
+
+    def __init__(self, room, upto: int) -> None:
+        self.room, self.upto = room, upto
+        self.seen: list[tuple[float, object]] = []
+        self.enough = threading.Event()
+
+    def wait(self, event: threading.Event, timeout: float) -> bool:
+        if len(self.seen) < self.upto:
+            self.seen.append((timeout, dataclasses.replace(self.room.health)))
+            return False
+        self.enough.set()
+        event.wait()
+        return True
+
+
+def messages(caplog) -> list[tuple[str, str]]:
+    return [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "kiosk.sync.helpsend"]
+
+
+def test_a_refused_key_on_the_help_path_is_shown_plainly_logged_once_and_retried_at_the_key_pace(
+        stub, make_room, caplog):
+    stub.add_room("A")
+    room = make_room(stub.url, "wrong-token")
+    caplog.set_level(logging.INFO, logger="kiosk.sync.helpsend")
+    fake = FakeTime(block_over=20.0)
+    sender = sender_for(room, wait=fake.wait, retry_first=0.25, retry_max=0.5, token_retry_seconds=300.0)
+    room.raise_help("button")
+    sender.start()
+    try:
+        wait_until(lambda: fake.asked(THREAD)[-1:] == [300.0], what="the wait after a refused key")
+        h = room.health
+        assert (h.hub_reachable, h.hub_key_refused, h.sync_error, h.sync_trouble) == \
+            (False, True, TokenRefused.PLAIN, "key")
+        records = [r for r in caplog.records if r.name == "kiosk.sync.helpsend"]
+        assert [r.levelname for r in records] == ["INFO", "WARNING"]
+        refused = records[0].args[0]
+        assert isinstance(refused, TokenRefused) and "refused" in str(refused)
+        assert messages(caplog) == [
+            ("INFO", f"help events not delivered ({refused}); trying again in 0.25 s, then every 0.5 s at most"),
+            ("WARNING", f"help events not delivered: {refused}")]
+
+        sender.send_soon()  # someone asks again: refused again, and neither log line repeats
+        wait_until(lambda: fake.asked(THREAD).count(300.0) == 2, what="the second refusal")
+        assert len(messages(caplog)) == 2 and stub.unauthorised == 2
+        assert room.health.hub_key_refused and room.health.sync_trouble == "key"
+    finally:
+        sender.stop()
+
+
+def test_one_failed_try_is_a_blip_and_the_second_shows_the_hub_unreachable_retrying_sooner_than_a_second(
+        refused_url, make_room, caplog):
+    room = make_room(refused_url, "t")
+    caplog.set_level(logging.INFO, logger="kiosk.sync.helpsend")
+    recorder = Recorder(room, upto=5)
+    sender = sender_for(room, wait=recorder.wait, retry_first=0.1, retry_max=1.0)
+    room.raise_help("button")
+    sender.start()
+    try:
+        assert recorder.enough.wait(10), recorder.seen
+    finally:
+        sender.stop()
+    assert [t for t, _ in recorder.seen] == [0.1, 0.2, 0.4, 0.8, 1.0], "doubling from retry_first to retry_max"
+    first, second = recorder.seen[0][1], recorder.seen[1][1]
+    assert (first.hub_reachable, first.sync_error, first.sync_trouble) == (None, "", ""), "one failure: a blip"
+    assert (second.hub_reachable, second.sync_trouble) == (False, "unreachable")
+    assert second.sync_error.startswith("cannot reach the hub")
+    assert not second.hub_key_refused
+    info = [m for level, m in messages(caplog) if level == "INFO"]
+    assert len(info) == 1 and info[0].startswith("help events not delivered (cannot reach the hub")
+    assert info[0].endswith("); trying again in 0.10 s, then every 1.0 s at most")
+
+
+def test_the_hub_answering_again_clears_the_trouble_and_the_retries_start_short_again(stub, make_room):
+    token = stub.add_room("A")
+    room = make_room(stub.url, token)
+    room.update_health(hub_reachable=False, sync_error="cannot reach the hub", sync_trouble="unreachable")
+    recorder = Recorder(room, upto=1)
+    sender = sender_for(room, wait=recorder.wait)
+    sender.failures_in_row = 4
+    call_id = room.raise_help("button")
+    sender.start()
+    try:
+        wait_until(lambda: room.help.calls[call_id].state == "delivered", what="the call delivered")
+        wait_until(lambda: sender.failures_in_row == 0, what="the count of failures reset")
+    finally:
+        sender.stop()
+    h = room.health
+    assert {k: getattr(h, k) for k in ANSWERED} == ANSWERED
+    assert sender.retry_delay() == sender.retry_first
+
+
+def test_a_sender_that_does_not_stop_in_time_says_so_and_can_be_stopped_again(make_room, refused_url, caplog):
+    room = make_room(refused_url, "t")
+    stuck = threading.Event()
+
+    def wait(event: threading.Event, timeout: float) -> bool:
+        stuck.wait()  # a thread held up somewhere that does not see its stop
+        return True
+
+    sender = sender_for(room, wait=wait)
+    sender.start()
+    thread = sender._thread
+    caplog.set_level(logging.WARNING, logger="kiosk.sync.helpsend")
+    wait_until(lambda: thread.is_alive(), what="the sender running")
+    sender.stop(timeout=0.05)
+    assert messages(caplog) == [("WARNING", "help sender did not stop within 0.05 s")]
+    stuck.set()
+    sender.stop()  # a second stop after the first gave up is harmless
+    thread.join(10)
+    assert not thread.is_alive()
+
+
+def test_stop_waits_for_the_thread_to_end(stub, make_room):
+    room = make_room(stub.url, stub.add_room("A"))
+    sender = sender_for(room, wait=FakeTime(block_over=20.0).wait)
+    sender.start()
+    thread = sender._thread
+    sender.stop()
+    assert not thread.is_alive()
+
+
+def test_the_age_keeps_milliseconds():
+    clock = FakeClock(trusted=False)
+    wire = {"uuid": "u", "seq": 1, "mono": clock.monotonic(), "boot_id": clock.boot_id, "kind": "help.raised",
+            "payload": {"call_id": "c"}}
+    item = Outgoing("u", 1, "help.raised", json.dumps(wire), "c")
+    clock.advance(2.0004)
+    assert json.loads(with_age(item, clock))["age"] == 2.0
+    clock.advance(0.0016)
+    assert json.loads(with_age(item, clock))["age"] == 2.002
+
