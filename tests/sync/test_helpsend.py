@@ -45,8 +45,12 @@ class Recorder:
         return True
 
 
+def records(caplog) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.name == "kiosk.sync.helpsend"]
+
+
 def messages(caplog) -> list[tuple[str, str]]:
-    return [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "kiosk.sync.helpsend"]
+    return [(r.levelname, r.getMessage()) for r in records(caplog)]
 
 
 def test_a_refused_key_on_the_help_path_is_shown_plainly_logged_once_and_retried_at_the_key_pace(
@@ -63,9 +67,8 @@ def test_a_refused_key_on_the_help_path_is_shown_plainly_logged_once_and_retried
         h = room.health
         assert (h.hub_reachable, h.hub_key_refused, h.sync_error, h.sync_trouble) == \
             (False, True, TokenRefused.PLAIN, "key")
-        records = [r for r in caplog.records if r.name == "kiosk.sync.helpsend"]
-        assert [r.levelname for r in records] == ["INFO", "WARNING"]
-        refused = records[0].args[0]
+        assert [r.levelname for r in records(caplog)] == ["INFO", "WARNING"]
+        refused = records(caplog)[0].args[0]
         assert isinstance(refused, TokenRefused) and "refused" in str(refused)
         assert messages(caplog) == [
             ("INFO", f"help events not delivered ({refused}); trying again in 0.25 s, then every 0.5 s at most"),
