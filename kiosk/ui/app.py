@@ -13,13 +13,11 @@ from __future__ import annotations
 
 import logging
 import time
-from pathlib import Path
 from typing import Callable
 
 from kivy.app import App
 from kivy.clock import Clock
 from kivy.core.window import Window
-from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ColorProperty, ListProperty, NumericProperty, StringProperty
 
 from kiosk.config import PROFILES
@@ -30,7 +28,7 @@ from kiosk.session import facts as F
 from kiosk.session.facts import Fact
 from kiosk.session.plan import Phase
 from kiosk.station import Station
-from kiosk.ui import cornerglyph, holdring  # noqa: F401  (registers widget classes for kv)
+from kiosk.ui import cornerglyph, holdring, rules  # noqa: F401  (cornerglyph, holdring: widget classes for kv)
 from kiosk.ui.breathing import BreathingShape, ProgressArc
 from kiosk.ui.bridge import Bridge
 from kiosk.ui.chime import SOUNDLESS_PROFILES, Chime, KivyChime, sounded
@@ -38,29 +36,13 @@ from kiosk.ui.drift import (CUE_DRIFT_SECONDS, PHASE_DRIFT_SECONDS, PRESENCE_SEC
                              PaletteDrift, SceneChange)
 from kiosk.ui.pacer import Pacer, Schedule
 from kiosk.ui.palette import next_phase_palette, palette_for
-from kiosk.ui.screens import SCREEN_FOR_PHASE, KioskScreen, PhaseScreen, PlanChoice, Stage
+from kiosk.ui.screens import SCREEN_FOR_PHASE, KioskScreen, PhaseScreen, PlanChoice, Stage, build_screen
 from kiosk.ui.status import INVITATION, PHASE_NAMES, minutes_left
 from kiosk.ui.window import BASE_SIZE, cover_the_screen
 
 log = logging.getLogger(__name__)
 
-KV_DIR = Path(__file__).resolve().parent / "kv"
-KV_FILES = ("stage", "welcome", "phase", "opening", "holding", "closing", "thankyou",
-            "facilitator", "pinpad", "settings")
 KEY_ESCAPE, KEY_F1 = 27, 282
-
-_kv_loaded = False
-
-
-def load_kv() -> None:
-    """Kivy applies every loaded rule to every instance: load each file once per process."""
-    global _kv_loaded
-    if _kv_loaded:
-        return
-    from kiosk.ui import facilitator, pinpad  # noqa: F401
-    for name in KV_FILES:
-        Builder.load_file(str(KV_DIR / f"{name}.kv"))
-    _kv_loaded = True
 
 
 def kivy_schedule(callback: Callable[[], None], delay: float) -> Callable[[], None]:
@@ -130,7 +112,7 @@ class KioskApp(App):
     # --- building ----------------------------------------------------------------
 
     def build(self) -> Stage:
-        load_kv()
+        rules.load("stage")
         self.root = Stage()
         self.screens = self.root.ids.screens
         Window.bind(on_flip=self._count_flip, on_draw=self._count_draw, size=self._rescale,
@@ -211,7 +193,11 @@ class KioskApp(App):
     # --- showing a view --------------------------------------------------------------
 
     def screen(self, phase: Phase) -> KioskScreen:
-        return self.screens.get_screen(SCREEN_FOR_PHASE[phase])
+        """The phase's screen, built the first time it is asked for: the first frame waits for one screen only."""
+        name = SCREEN_FOR_PHASE[phase]
+        if not self.screens.has_screen(name):
+            self.screens.add_widget(build_screen(name))
+        return self.screens.get_screen(name)
 
     def refresh(self) -> None:
         view = self.room.view()

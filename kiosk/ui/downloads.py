@@ -13,12 +13,10 @@ import atexit
 import io
 import logging
 import threading
-from pathlib import Path
 from typing import Callable
 
 from kivy.app import App
 from kivy.core.image import Image as CoreImage
-from kivy.lang import Builder
 from kivy.properties import BooleanProperty, ObjectProperty, OptionProperty, StringProperty
 from kivy.uix.modalview import ModalView
 
@@ -29,11 +27,12 @@ from kiosk.export.safewrite import size_text
 from kiosk.language import N_, _
 from kiosk.local_time import clock
 from kiosk.session.facts import Fact
+from kiosk.ui import cards, rules  # noqa: F401  (cards: the widgets its rules use)
 from kiosk.ui.bridge import Bridge
 
 log = logging.getLogger(__name__)
 
-Builder.load_file(str(Path(__file__).resolve().parent / "kv" / "downloads.kv"))
+rules.load("downloads")
 
 CLOSED_WHY = {"time": N_("its 15 minutes were up"), "code expired": N_("the code expired before anyone used it"),
               "downloaded": N_("the download over the hotspot is done"), "failed": N_("its server stopped")}

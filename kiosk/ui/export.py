@@ -12,10 +12,7 @@ import logging
 import threading
 import time
 
-from pathlib import Path
-
 from kivy.app import App
-from kivy.lang import Builder
 from kivy.properties import BooleanProperty, NumericProperty, OptionProperty, StringProperty
 from kivy.uix.modalview import ModalView
 
@@ -26,11 +23,12 @@ from kiosk.export.sticks import Stick
 from kiosk.language import N_, _, ngettext
 from kiosk.local_time import day_and_time
 from kiosk.session.facts import Fact
+from kiosk.ui import cards, rules  # noqa: F401  (cards: the widgets its rules use)
 from kiosk.ui.bridge import Bridge
 
 log = logging.getLogger(__name__)
 
-Builder.load_file(str(Path(__file__).resolve().parent / "kv" / "export.kv"))  # once: this module loads once
+rules.load("export")
 
 PROGRESS, RESULT = "export.progress", "export.result"
 PROGRESS_EVERY = 1.0  # calm: the bar moves at most once a second

@@ -9,23 +9,17 @@ from __future__ import annotations
 
 from kivy.app import App
 from kivy.properties import BooleanProperty, StringProperty
-from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.label import Label
 from kivy.uix.modalview import ModalView
 
 from kiosk.language import N_
 from kiosk.roomview import RoomView
 from kiosk.session.plan import Phase
+from kiosk.ui import cards, rules  # noqa: F401  (cards: the widgets its rules use)
 from kiosk.ui.holdring import HoldBehavior
 from kiosk.ui.status import button_line, help_line, session_line, sync_line
 
 PROFILE_LABELS = (("calm", N_("Calm")), ("silent", N_("Silent")), ("still", N_("Still")), ("high_contrast", N_("High contrast")))
-
-
-class SoftButton(ButtonBehavior, Label):
-    """A tap button for the adults' layer (nothing here that starts or ends a session is a tap)."""
-
-    chosen = BooleanProperty(False)
 
 
 class HoldLabelButton(HoldBehavior, Label):
@@ -76,3 +70,6 @@ class FacilitatorPanel(ModalView):
         from kiosk.ui.settings import SettingsCard
 
         SettingsCard().open(animation=False)
+
+
+rules.load("facilitator")

@@ -14,6 +14,7 @@ from kivy.uix.modalview import ModalView
 
 from kiosk.language import _, ngettext
 from kiosk.session.pin import PinVerdict
+from kiosk.ui import cards, rules  # noqa: F401  (cards: the widgets its rules use)
 
 
 class PinPad(ModalView):
@@ -63,3 +64,6 @@ class PinPad(ModalView):
             self.message = _("That PIN did not match")
         else:
             self._resting()
+
+
+rules.load("pinpad")

@@ -14,6 +14,7 @@ from kivy.uix.label import Label
 from kivy.uix.screenmanager import Screen
 
 from kiosk.session.plan import Phase
+from kiosk.ui import rules
 
 SCREEN_FOR_PHASE = {Phase.WELCOME: "welcome", Phase.OPENING: "opening", Phase.HOLDING: "holding",
                     Phase.CLOSING: "closing", Phase.DONE: "thankyou"}
@@ -78,3 +79,16 @@ class Stage(FloatLayout):
 
         Window.clearcolor = tuple(rgba)
         Window.canvas.ask_update()  # a new clear colour alone would not mark the window for a redraw
+
+
+SCREEN_CLASSES: dict[str, type[KioskScreen]] = {"welcome": WelcomeScreen, "opening": OpeningScreen,
+                                                "holding": HoldingScreen, "closing": ClosingScreen,
+                                                "thankyou": ThankYouScreen}
+_RULES = {"welcome": ("welcome",), "opening": ("phase", "opening"), "holding": ("phase", "holding"),
+          "closing": ("phase", "closing"), "thankyou": ("thankyou",)}
+
+
+def build_screen(name: str) -> KioskScreen:
+    """A new screen called name, its kv rules loaded first."""
+    rules.load(*_RULES[name])
+    return SCREEN_CLASSES[name](name=name)

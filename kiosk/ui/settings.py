@@ -11,6 +11,7 @@ from kivy.uix.modalview import ModalView
 
 from kiosk.config import CHIME_FLOOR
 from kiosk.language import N_, _, ngettext
+from kiosk.ui import cards, rules  # noqa: F401  (cards: the widgets its rules use)
 from kiosk.ui.export import ExportCard, StickBridge, last_export_line
 
 log = logging.getLogger(__name__)
@@ -74,3 +75,6 @@ class SettingsCard(ModalView):
         if not self.usb_sticks:
             return
         ExportCard(self.usb_sticks[0]).open(animation=False)
+
+
+rules.load("settings")

@@ -6,7 +6,7 @@ from kiosk.room import THANK_YOU_SECONDS
 from kiosk.session import facts as F
 from kiosk.session.plan import Phase
 from kiosk.station import Station
-from kiosk.ui.facilitator import SoftButton
+from kiosk.ui.cards import SoftButton
 from tests.ui.conftest import kinds, ui_config
 
 
