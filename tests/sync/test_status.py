@@ -2,8 +2,11 @@ from __future__ import annotations
 
 from datetime import timezone
 
+from kiosk.clock import FakeClock
 from kiosk.roomview import Health
-from kiosk.sync.status import summary
+from kiosk.session.record import EventRecord
+from kiosk.store.journal import Journal
+from kiosk.sync.status import STATUS_META, SyncReport, describe, keep, kept, summary
 
 
 def test_summary_reads_like_the_facilitator_layer_wants():
@@ -33,3 +36,49 @@ def test_the_facilitator_reads_sync_trouble_in_the_room_language_not_the_detail(
         assert "\n" not in unreachable, "sync_line says the hub is unreachable; the detail stays in the log"
     finally:
         language.use("en")
+
+
+def _record(seq: int, kind: str, wall: float) -> EventRecord:
+    return EventRecord(f"u{seq}", seq, "dev", wall, 0.0, "boot", True, None, kind)
+
+
+def test_the_technicians_report_says_every_count_and_each_set_aside_event():
+    report = SyncReport(waiting=4, confirmed=120, rejected_count=3, last_sync_at=1_764_620_000.0,
+                        last_error="the hub at http://hub:8000 did not answer in time",
+                        rejected=[(_record(9, "session.began", 1_764_610_000.0), "unknown kind"),
+                                  (_record(7, "help.raised", 1_764_600_000.0), "failed on alone 5 times")])
+    assert describe(report, timezone.utc).split("\n") == [
+        "waiting:   4",
+        "sent:      120",
+        "set aside: 3",
+        "last sync: 2025-12-01 20:13:20",
+        "last error: the hub at http://hub:8000 did not answer in time",
+        "",
+        "set aside: refused by the hub, or failed on alone too often (kept on this kiosk; newest first):",
+        "  #9 session.began at 2025-12-01 17:26:40: unknown kind",
+        "  #7 help.raised at 2025-12-01 14:40:00: failed on alone 5 times",
+        "  ... and 1 more"]
+
+
+def test_a_kiosk_that_never_synced_says_never_and_none():
+    report = SyncReport(waiting=0, confirmed=0, rejected=[], rejected_count=0, last_sync_at=None, last_error="")
+    assert describe(report) == "waiting:   0\nsent:      0\nset aside: 0\nlast sync: never\nlast error: none"
+
+
+def test_the_last_sync_and_error_are_kept_across_opens(tmp_path):
+    clock = FakeClock()
+    journal = Journal(tmp_path / "k.sqlite3", clock)
+    assert kept(journal) == (None, "")
+    keep(journal, 1234.5, "hub down").result(timeout=10)
+    journal.close()
+    journal = Journal(tmp_path / "k.sqlite3", clock)
+    try:
+        assert kept(journal) == (1234.5, "hub down")
+        journal.set_meta(STATUS_META, "{not json").result(timeout=10)
+        assert kept(journal) == (None, "")
+        journal.set_meta(STATUS_META, '{"last_sync_at": "yesterday", "error": null}').result(timeout=10)
+        assert kept(journal) == (None, "")
+        journal.set_meta(STATUS_META, '{"last_sync_at": 7}').result(timeout=10)
+        assert kept(journal) == (7.0, "")
+    finally:
+        journal.close()

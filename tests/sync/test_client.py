@@ -1,0 +1,205 @@
+"""The hub client's reading of every answer: a real loopback server that answers what each test queues."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import requests
+
+from kiosk.sync.client import (HubBusy, HubCall, HubClient, HubFailed, HubUnreachable, TokenRefused, _short)
+
+
+class Canned:
+    """Answers each request with the next queued (status, body, headers); records what was asked."""
+
+    def __init__(self) -> None:
+        self.answers: list[tuple[int, bytes, dict[str, str]]] = []
+        self.asked: list[tuple[str, str, dict[str, str], bytes]] = []
+        canned = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _answer(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                canned.asked.append((self.command, self.path, dict(self.headers), self.rfile.read(length)))
+                status, body, headers = canned.answers.pop(0)
+                self.send_response(status)
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            do_GET = do_POST = _answer
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
+        self.thread.start()
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+
+    def answer(self, status: int, body, headers: dict[str, str] | None = None) -> None:
+        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+        self.answers.append((status, raw, {"Content-Type": "application/json", **(headers or {})}))
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def hub():
+    canned = Canned()
+    yield canned
+    canned.close()
+
+
+@pytest.fixture
+def client(hub):
+    c = HubClient(hub.url + "/", "secret", timeout=(2.0, 2.0), now=lambda: 1000.0)
+    yield c
+    c.close()
+
+
+@pytest.mark.parametrize("wait, asked", [(-3, 0), (0.0, 0), (2.4, 2), (2.6, 3), (25.4, 25), (99, 25)])
+def test_the_help_poll_asks_for_a_whole_wait_of_at_most_25_s(hub, client, wait, asked):
+    hub.answer(200, {"calls": []})
+    assert client.help_calls(wait=wait) == []
+    assert hub.asked[0][:2] == ("GET", f"/api/v1/help?wait={asked}")
+
+
+def test_help_calls_keep_only_well_formed_entries(hub, client):
+    hub.answer(200, {"calls": [
+        {"call_id": "a", "state": "acknowledged", "by": "Sam"},
+        {"call_id": "b", "state": "raised", "by": 7},
+        {"call_id": 3, "state": "raised"},
+        {"call_id": "c", "state": None},
+        "not a call",
+        {"call_id": "d", "state": "resolved"}]})
+    assert client.help_calls() == [HubCall("a", "acknowledged", "Sam"), HubCall("b", "raised", None),
+                                   HubCall("d", "resolved", None)]
+
+
+def test_a_help_answer_without_calls_asks_about_the_hubs_version(hub, client):
+    hub.answer(200, {"calls": "none"})
+    with pytest.raises(HubUnreachable, match="^the hub answered the help-call check without calls: is the hub's "
+                                             "version compatible with this kiosk\\?$"):
+        client.help_calls()
+
+
+def test_every_request_carries_the_key_and_only_uploads_carry_a_priority(hub):
+    c = HubClient(hub.url, "secret", priority="u=0")
+    hub.answer(200, {"calls": []})
+    hub.answer(200, {"results": []})
+    hub.answer(200, {})
+    c.help_calls()
+    c.upload("dev", 0, [], [])
+    c.heartbeat("dev", 3, "holding", "none")
+    c.close()
+    (get, _, h_get, _), (post, path, h_up, body), (_, beat, h_beat, beat_body) = hub.asked
+    assert (get, post, path, beat) == ("GET", "POST", "/api/v1/events", "/api/v1/heartbeat")
+    assert all(h["Authorization"] == "Bearer secret" and h["Accept"] == "application/json"
+               for h in (h_get, h_up, h_beat))
+    assert "Content-Type" not in h_get and h_up["Content-Type"] == "application/json"
+    assert h_up.get("Priority") == "u=0" and "Priority" not in h_get and "Priority" not in h_beat
+    assert json.loads(body) == {"device_id": "dev", "waiting": 0, "events": []}
+    assert json.loads(beat_body) == {"device_id": "dev", "waiting": 3, "phase": "holding", "glyph": "none"}
+
+
+def test_no_priority_header_without_a_priority(hub, client):
+    hub.answer(200, {"results": []})
+    client.upload("dev", 0, [], [])
+    assert "Priority" not in hub.asked[0][2]
+
+
+def test_an_upload_answer_is_read_per_event(hub, client, caplog):
+    hub.answer(200, {"results": [
+        {"uuid": "u1", "status": "stored"}, {"uuid": "u2", "status": "duplicate"},
+        {"uuid": "u3", "status": "rejected", "reason": "bad kind"}, {"uuid": "u4", "status": "rejected"},
+        {"uuid": "u5", "status": "pondering"}, {"uuid": "elsewhere", "status": "stored"}, "junk"]})
+    answer = client.upload("dev", 6, ['{"a":1}'] * 6, ["u1", "u2", "u3", "u4", "u5", "u6"])
+    assert answer.confirmed == ["u1", "u2"]
+    assert answer.rejected == {"u3": "bad kind", "u4": "rejected by the hub (no reason given)"}
+    assert answer.unanswered == ["u5", "u6"]
+    warnings = [r.getMessage() for r in caplog.records if r.name == "kiosk.sync.client"]
+    assert warnings == ["hub answered unknown status 'pondering' for event u5; it stays waiting"]
+
+
+def test_an_upload_answer_without_results_asks_about_the_hubs_version(hub, client):
+    hub.answer(200, {"stored": 3})
+    with pytest.raises(HubUnreachable, match="^the hub answered an upload without results"):
+        client.upload("dev", 0, [], [])
+
+
+@pytest.mark.parametrize("status, body, headers, kind, message, retry_after", [
+    (200, b"<html>", {}, HubUnreachable, "the hub at {url} answered something that is not JSON", None),
+    (200, [1, 2], {}, HubUnreachable, "the hub at {url} answered an unexpected shape", None),
+    (401, {"error": "unknown token"}, {}, TokenRefused,
+     "the hub refused this kiosk's token: check [hub] token (hub says: unknown token)", None),
+    (403, b"", {}, TokenRefused, "the hub refused this kiosk's token: check [hub] token", None),
+    (404, {"error": "no such page"}, {}, HubUnreachable,
+     "the hub at {url} has no /api/v1/help: check [hub] url and that the hub runs a compatible version", None),
+    (503, {"error": "database down"}, {"Retry-After": "7"}, HubBusy,
+     "the hub is busy or cannot store now: database down", 7.0),
+    (429, {}, {}, HubBusy, "the hub is busy or cannot store now", None),
+    (500, b"  Traceback: boom  ", {"Retry-After": "2"}, HubFailed,
+     "the hub had an internal error (HTTP 500): Traceback: boom", 2.0),
+    (418, {"error": ["not", "text"]}, {}, HubUnreachable, "the hub had an internal error (HTTP 418)", None),
+])
+def test_each_failing_answer_is_one_plain_error(hub, client, status, body, headers, kind, message, retry_after):
+    hub.answer(status, body, headers)
+    with pytest.raises(kind) as caught:
+        client.help_calls()
+    assert type(caught.value) is kind
+    assert str(caught.value) == message.format(url=hub.url)
+    assert getattr(caught.value, "retry_after", None) == retry_after
+
+
+def test_a_long_error_page_is_cut_to_200_characters(hub, client):
+    hub.answer(500, b"x" * 500 + b"tail")
+    with pytest.raises(HubFailed) as caught:
+        client.help_calls()
+    assert str(caught.value) == "the hub had an internal error (HTTP 500): " + "x" * 200
+
+
+@pytest.mark.parametrize("text, short", [
+    ("[Errno 111] Connection refused", "connection refused"),
+    ("('Connection aborted.', ConnectionResetError(104, 'Connection reset by peer'))", "connection reset"),
+    ("Remote end closed connection without response", "remote end closed"),
+    ("[Errno -2] Name or service not known", "name or service not known"),
+    ("Read timed out. (read timeout=1)", "timed out"),
+    ("[Errno 113] No route to host", "no route to host"),
+    ("[Errno 101] Network is unreachable", "network is unreachable"),
+    ("something new", "ConnectionError"),
+])
+def test_a_connection_failure_is_named_in_a_few_words(text, short):
+    assert _short(requests.ConnectionError(text)) == short
+
+
+def test_a_hub_that_closes_without_answering_failed_after_the_request_was_sent(caplog):
+    import socket
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+
+    def close_after_reading() -> None:
+        conn, _ = listener.accept()
+        conn.recv(65536)
+        conn.close()
+
+    threading.Thread(target=close_after_reading, daemon=True).start()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    c = HubClient(url, "t", timeout=(2.0, 2.0))
+    try:
+        with pytest.raises(HubFailed, match=f"^cannot reach the hub at {url} \\(remote end closed\\)$"):
+            c.help_calls()
+    finally:
+        c.close()
+        listener.close()
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
