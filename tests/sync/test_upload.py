@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import math
 import random
 
@@ -211,7 +212,8 @@ def drain(up: Uploader, drains: int = 20) -> tuple[Progress, int]:
     return total, failed
 
 
-def test_an_event_the_hub_fails_on_alone_is_found_and_set_aside_after_a_few_tries(stub, journal):
+def test_an_event_the_hub_fails_on_alone_is_found_and_set_aside_after_a_few_tries(stub, journal, caplog):
+    caplog.set_level(logging.INFO, logger="kiosk.sync.upload")
     token = next(iter(stub.tokens))
     append_many(journal, 30)
     journal.append(BREAKS, {"x": 1}).result()
@@ -221,11 +223,19 @@ def test_an_event_the_hub_fails_on_alone_is_found_and_set_aside_after_a_few_trie
     assert (total.confirmed, total.rejected, failed) == (130, 1, 0), "one drain finds it and moves on"
     [(record, reason)] = outbox.rejected_events(journal)
     assert record.kind == BREAKS
-    assert reason.startswith("set aside after 7 tries: the hub failed on this event alone each time while it "
-                             "took others (6 of 6 other requests got through meanwhile; last: the hub had an "
-                             "internal error (HTTP 500)")
+    assert reason == ("set aside after 7 tries: the hub failed on this event alone each time while it "
+                      "took others (6 of 6 other requests got through meanwhile; last: the hub had an "
+                      "internal error (HTTP 500): internal error)")
     assert len(stub.events) == 130 and not up.suspects
     assert len(stub.requests) == 17 + 2 * 3 + 6, "the batches, the split down to it, its tries alone"
+    lines = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "kiosk.sync.upload"]
+    error = "the hub had an internal error (HTTP 500): internal error"
+    split = [("INFO", f"hub failed on a batch of {n} events ({error}); splitting to see whether an event is the cause")
+             for n in (8, 4, 2)]
+    strikes = [("WARNING", f"hub failed on event {record.uuid} ({BREAKS}, seq {record.seq}) alone, {n} times, while "
+                f"it took others: {error}; it leaves the batches and is tried alone again") for n in range(1, 7)]
+    assert lines == split + strikes + [
+        ("WARNING", f"event {record.uuid} ({BREAKS}, seq {record.seq}): {reason}")], lines
 
 
 def test_how_often_a_suspect_must_fail_follows_how_lossy_the_link_is():
@@ -243,7 +253,8 @@ def test_how_often_a_suspect_must_fail_follows_how_lossy_the_link_is():
             assert n is None or (MIN_TRIES <= n <= MAX_TRIES and share ** n <= GOOD_EVENT_CHANCE * (1 + 1e-9))
 
 
-def test_a_suspect_leaves_the_batches_so_the_queue_moves_while_it_is_tried_again(stub, journal):
+def test_a_suspect_leaves_the_batches_so_the_queue_moves_while_it_is_tried_again(stub, journal, caplog):
+    caplog.set_level(logging.INFO, logger="kiosk.sync.upload")
     token = next(iter(stub.tokens))
     journal.append(BREAKS, {"x": 1}).result()
     append_many(journal, 4)
@@ -256,6 +267,10 @@ def test_a_suspect_leaves_the_batches_so_the_queue_moves_while_it_is_tried_again
     assert up.send_next().failed == 1, "nothing else waits: it is tried alone, once a drain"
     assert up.send_next().attempted == 0
     assert suspect.strikes == 1, "nothing was answered just before: no evidence against it"
+    assert suspect.tries == 1
+    assert [r.getMessage() for r in caplog.records if r.name == "kiosk.sync.upload" and r.levelname == "INFO"][-1] == (
+        f"event {suspect.item.uuid} still fails alone (the hub had an internal error (HTTP 500): internal error); "
+        "tried again after the next batch gets through")
     append_many(journal, 2)
     up.begin()
     assert up.send_next().confirmed == 2, "newer events go without it"

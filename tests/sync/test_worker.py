@@ -310,3 +310,48 @@ def test_the_help_watch_waits_only_through_its_seams(make_room):
         watch.stop()
         holder.close()
     assert pauses == [7.0, 7.0, 7.0]
+
+
+def test_the_kiosks_own_schedule_is_the_documented_one(make_room):
+    """What `kiosk run` gets (Station passes no tuning): help retried at 0.25 s then every 0.5 s on short
+    timeouts (issue 8), the backlog backing off from 0.5 s to a minute in batches of 500, a refused key
+    tried again every five minutes at most, the help watch's one-second long poll."""
+    room = make_room("http://hub.test", "t", sync_seconds=30)
+    worker = SyncWorker(room.config.hub, room, room.clock)
+    try:
+        assert (worker.sync_seconds, worker.token_retry_seconds) == (30.0, 300.0)
+        assert (worker.backoff.base, worker.backoff.cap, worker.uploader.batch_size) == (0.5, 60.0, 500)
+        assert worker.uploader.exclude == F.HELP_KINDS and worker.uploader.kinds is None
+        backlog = worker.uploader.client
+        assert (backlog.url, backlog.token, backlog.timeout, backlog.priority) == \
+            ("http://hub.test", "t", (5.0, 30.0), BACKLOG_PRIORITY)
+        sender = worker.help_sender
+        assert (sender.retry_first, sender.retry_max, sender.token_retry_seconds, sender.idle_check) == \
+            (0.25, 0.5, 300.0, 30.0)
+        help_client = sender._client_factory()
+        assert (help_client.timeout, help_client.priority) == ((2.0, 5.0), HELP_PRIORITY)
+        help_client.close()
+        assert worker.help_watch.wait == 1.0
+        watch_client = worker.help_watch._client_factory()
+        assert (watch_client.timeout, watch_client.priority) == ((5.0, 30.0), None)
+        watch_client.close()
+    finally:
+        worker.uploader.client.close()
+
+
+@pytest.mark.parametrize("sync_seconds, timer, key_retry, help_idle", [
+    (0.0, 0.05, 300.0, 1.0), (0.5, 0.5, 300.0, 1.0), (600.0, 600.0, 600.0, 600.0)])
+def test_the_timers_follow_sync_seconds_within_their_floors(make_room, sync_seconds, timer, key_retry, help_idle):
+    room = make_room("http://hub.test", "t", sync_seconds=sync_seconds)
+    worker = SyncWorker(room.config.hub, room, room.clock)
+    try:
+        assert (worker.sync_seconds, worker.token_retry_seconds, worker.help_sender.idle_check) == \
+            (timer, key_retry, help_idle)
+    finally:
+        worker.uploader.client.close()
+
+
+def test_a_worker_needs_a_hub_url(make_room):
+    room = make_room(None, None)
+    with pytest.raises(ValueError, match=r"^SyncWorker needs \[hub\] url$"):
+        SyncWorker(room.config.hub, room, room.clock)
