@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -17,7 +18,7 @@ class Canned:
     """Answers each request with the next queued (status, body, headers); records what was asked."""
 
     def __init__(self) -> None:
-        self.answers: list[tuple[int, bytes, dict[str, str]]] = []
+        self.answers: list[tuple[int, bytes, dict[str, str], float]] = []
         self.asked: list[tuple[str, str, dict[str, str], bytes]] = []
         canned = self
 
@@ -25,7 +26,8 @@ class Canned:
             def _answer(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 canned.asked.append((self.command, self.path, dict(self.headers), self.rfile.read(length)))
-                status, body, headers = canned.answers.pop(0)
+                status, body, headers, delay = canned.answers.pop(0)
+                time.sleep(delay)
                 self.send_response(status)
                 for name, value in headers.items():
                     self.send_header(name, value)
@@ -43,9 +45,10 @@ class Canned:
         self.thread.start()
         self.url = f"http://127.0.0.1:{self.server.server_port}"
 
-    def answer(self, status: int, body, headers: dict[str, str] | None = None) -> None:
+    def answer(self, status: int, body, headers: dict[str, str] | None = None, delay: float = 0.0) -> None:
+        """delay: how long the hub holds the answer (a long poll), slept in the server's thread."""
         raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-        self.answers.append((status, raw, {"Content-Type": "application/json", **(headers or {})}))
+        self.answers.append((status, raw, {"Content-Type": "application/json", **(headers or {})}, delay))
 
     def close(self) -> None:
         self.server.shutdown()
@@ -83,6 +86,20 @@ def test_help_calls_keep_only_well_formed_entries(hub, client):
         {"call_id": "d", "state": "resolved"}]})
     assert client.help_calls() == [HubCall("a", "acknowledged", "Sam"), HubCall("b", "raised", None),
                                    HubCall("d", "resolved", None)]
+    assert hub.asked[0][1] == "/api/v1/help?wait=0", "no wait unless asked: a plain check"
+
+
+def test_a_long_poll_may_take_its_wait_beyond_the_read_timeout(hub):
+    """The hub holds a long poll up to `wait` seconds: the read timeout is the client's plus that wait."""
+    c = HubClient(hub.url, "t", timeout=(2.0, 0.3))
+    hub.answer(200, {"calls": [{"call_id": "a", "state": "raised"}]}, delay=0.5)
+    hub.answer(200, {"calls": []}, delay=0.5)
+    try:
+        assert c.help_calls(wait=1) == [HubCall("a", "raised", None)]
+        with pytest.raises(HubFailed, match="did not answer in time"):
+            c.help_calls(wait=0)
+    finally:
+        c.close()
 
 
 def test_a_help_answer_without_calls_asks_about_the_hubs_version(hub, client):

@@ -36,6 +36,18 @@ def test_the_age_is_counted_on_this_boots_steady_clock_at_each_send():
         "monotonic time does not carry across a restart"
 
 
+def test_the_text_sent_is_the_stored_text_with_its_age_and_nothing_else_re_encoded():
+    """Compact, as the outbox stores it: the batch's byte count (counted on the stored text) stays true."""
+    clock = FakeClock(trusted=False)
+    wire = json.loads(_item(clock, clock.monotonic(), clock.boot_id).text)
+    stored = json.dumps(wire, separators=(",", ":"))
+    item = Outgoing("u", 1, "help.raised", stored, "c")
+    clock.advance(2.5)
+    assert with_age(item, clock) == stored[:-1] + ',"age":2.5}'
+    earlier = Outgoing("u", 1, "help.raised", stored.replace(clock.boot_id, "an-earlier-boot"), "c")
+    assert with_age(earlier, clock) == earlier.text
+
+
 def _login(url: str) -> requests.Session:
     session = requests.Session()
     page = session.get(f"{url}/login", timeout=10).text

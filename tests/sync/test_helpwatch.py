@@ -69,6 +69,9 @@ def test_news_of_unknown_states_unnamed_or_unknown_calls_moves_nothing(make_room
     assert apply_hub_calls(room, calls) == 0
     assert room.view().help_call.state == "raised"
     assert journalled(room) == []
+    after_junk = [HubCall(call_id, "lost", None), HubCall("", "acknowledged", "Sam"), HubCall(call_id, "raised", None)]
+    assert apply_hub_calls(room, after_junk) == 1, "an entry it cannot use does not end the answer"
+    assert journalled(room) == [(F.HELP_DELIVERED, None)]
 
 
 def test_every_call_in_one_answer_is_applied(make_room, clock):

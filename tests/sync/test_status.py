@@ -6,7 +6,7 @@ from kiosk.clock import FakeClock
 from kiosk.roomview import Health
 from kiosk.session.record import EventRecord
 from kiosk.store.journal import Journal
-from kiosk.sync.status import STATUS_META, SyncReport, describe, keep, kept, summary
+from kiosk.sync.status import STATUS_META, SyncReport, describe, keep, kept, read_report, summary
 
 
 def test_summary_reads_like_the_facilitator_layer_wants():
@@ -80,5 +80,50 @@ def test_the_last_sync_and_error_are_kept_across_opens(tmp_path):
         assert kept(journal) == (None, "")
         journal.set_meta(STATUS_META, '{"last_sync_at": 7}').result(timeout=10)
         assert kept(journal) == (7.0, "")
+    finally:
+        journal.close()
+
+
+def test_each_trouble_has_its_words_for_the_facilitator_and_only_with_an_error():
+    def second_line(trouble: str, error: str = "detail") -> str:
+        return summary(Health(hub_configured=True, sync_error=error, sync_trouble=trouble)).partition("\n")[2]
+
+    assert second_line("key") == "the hub refused this kiosk's key (ask whoever runs the hub)"
+    assert second_line("busy") == "the hub is busy: the logs wait here and go a little later"
+    assert second_line("failed") == "the hub could not store the logs: they wait here and are sent again"
+    assert second_line("inside") == "sending failed inside the kiosk: the logs wait here (see the kiosk log)"
+    assert second_line("unreachable") == ""
+    assert second_line("key", error="") == "", "trouble with no error is over: nothing to say"
+
+
+def test_one_and_many_read_in_each_languages_own_plural():
+    from kiosk import language
+
+    language.use("de")
+    try:
+        assert summary(Health(hub_configured=True, sync_waiting=1, sync_rejected=1)).split(" · ")[0] == "1 wartet"
+        assert summary(Health(hub_configured=True, sync_waiting=2)).split(" · ")[0] == "2 warten"
+    finally:
+        language.use("en")
+
+
+def test_the_report_reads_the_outbox_and_the_kept_status(tmp_path):
+    from kiosk.store import outbox
+    from kiosk.store.outbox import waiting_after
+
+    journal = Journal(tmp_path / "k.sqlite3", FakeClock())
+    try:
+        for i in range(30):
+            journal.append("test.event", {"i": i})
+        journal.flush()
+        items = waiting_after(journal)
+        outbox.mark(journal, [i.uuid for i in items[:4]], {i.uuid: f"bad {i.seq}" for i in items[4:25]},
+                    1000.0).result(timeout=10)
+        keep(journal, 1234.5, "hub down").result(timeout=10)
+        report = read_report(journal)
+        assert (report.waiting, report.confirmed, report.rejected_count) == (5, 4, 21)
+        assert (report.last_sync_at, report.last_error) == (1234.5, "hub down")
+        assert [(r.seq, why) for r, why in report.rejected] == [(seq, f"bad {seq}") for seq in range(25, 5, -1)]
+        assert len(read_report(journal, limit=3).rejected) == 3
     finally:
         journal.close()

@@ -320,3 +320,19 @@ def test_a_hub_failing_one_request_in_three_sets_no_good_event_aside(stub, journ
     counts = outbox.counts(journal)
     assert (counts.waiting, counts.rejected, counts.confirmed) == (0, 0, 300)
     assert failed > 0 and len(stub.events) == 300
+
+
+def test_sendable_counts_this_senders_kinds_less_its_suspects(stub, journal):
+    token = next(iter(stub.tokens))
+    append_many(journal, 3, kind="help.raised")
+    append_many(journal, 5)
+    helps = uploader(stub, journal, token, kinds={"help.raised"})
+    backlog = uploader(stub, journal, token, exclude={"help.raised"})
+    assert (helps.sendable(), backlog.sendable()) == (3, 5)
+    [first, *_] = waiting_after(journal, kinds={"help.raised"})
+    helps.suspects[first.uuid] = Suspect(first)
+    assert (helps.sendable(), backlog.sendable()) == (2, 5), "a suspect is tried alone, not in the batches"
+    drain(backlog)
+    helps.suspects.clear()
+    drain(helps)
+    assert (helps.sendable(), backlog.sendable()) == (0, 0)
