@@ -75,6 +75,8 @@ class HelpWatch:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
+            if self._thread.is_alive():
+                log.warning("help watch did not stop within %g s", timeout)
             self._thread = None
 
     def _on_facts(self, facts: list[Fact]) -> None:

@@ -76,7 +76,6 @@ class Suspect:
     item: Outgoing
     strikes: int = 0
     tries: int = 0
-    last_error: str = ""
     others_ok: int = 0      # other requests answered since it became a suspect
     others_failed: int = 0  # and the ones that failed
 
@@ -263,7 +262,6 @@ class Uploader:
     def _strike(self, item: Outgoing, exc: HubFailed) -> Progress:
         suspect = self.suspects.setdefault(item.uuid, Suspect(item))
         suspect.strikes += 1
-        suspect.last_error = str(exc)
         needed = suspect.tries_needed()
         if needed is None or suspect.strikes < needed:
             log.warning("hub failed on event %s (%s, seq %d) alone, %d times, while it took others: %s; "

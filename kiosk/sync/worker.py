@@ -103,7 +103,7 @@ class SyncWorker:
         if self._thread is not None:
             self._thread.join(timeout)
             if self._thread.is_alive():
-                log.warning("sync worker did not stop within %.0f s", timeout)
+                log.warning("sync worker did not stop within %g s", timeout)
             self._thread = None
         self.uploader.client.close()
 

@@ -220,3 +220,15 @@ def test_a_hub_that_closes_without_answering_failed_after_the_request_was_sent(c
         c.close()
         listener.close()
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+def test_a_refused_connection_is_unreachable_never_failed(refused_url):
+    """Nothing was sent, so nothing the request carried can be the cause: never evidence against an event."""
+    c = HubClient(refused_url, "t", timeout=(1.0, 1.0))
+    try:
+        with pytest.raises(HubUnreachable) as caught:
+            c.help_calls()
+    finally:
+        c.close()
+    assert type(caught.value) is HubUnreachable
+    assert str(caught.value) == f"cannot reach the hub at {refused_url} (connection refused)"

@@ -201,3 +201,25 @@ def test_stop_wakes_and_joins_the_thread(make_room):
     thread = watch._thread
     watch.stop(timeout=10)
     assert not thread.is_alive() and watch._thread is None
+
+
+def test_a_watch_that_does_not_stop_in_time_says_so_and_can_be_stopped_again(make_room, caplog):
+    room = make_room(None, None)
+    stuck, held = threading.Event(), threading.Event()
+
+    def pause(event: threading.Event, seconds: float) -> bool:
+        held.set()
+        stuck.wait()
+        return True
+
+    watch = HelpWatch(room, lambda: FakeClient([]), pause=pause)
+    watch.start()
+    thread = watch._thread
+    caplog.set_level(logging.WARNING, logger="kiosk.sync.helpwatch")
+    assert held.wait(10)
+    watch.stop(timeout=0.05)
+    assert watch_lines(caplog) == [(logging.WARNING, "help watch did not stop within 0.05 s")]
+    stuck.set()
+    watch.stop()
+    thread.join(10)
+    assert not thread.is_alive()

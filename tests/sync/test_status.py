@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import timezone
+from datetime import timedelta, timezone
 
 from kiosk.clock import FakeClock
 from kiosk.roomview import Health
@@ -58,6 +58,14 @@ def test_the_technicians_report_says_every_count_and_each_set_aside_event():
         "  #9 session.began at 2025-12-01 17:26:40: unknown kind",
         "  #7 help.raised at 2025-12-01 14:40:00: failed on alone 5 times",
         "  ... and 1 more"]
+
+
+def test_the_report_tells_times_in_the_zone_given_and_adds_no_more_when_all_are_listed():
+    report = SyncReport(waiting=0, confirmed=0, rejected_count=1, last_sync_at=1_764_620_000.0, last_error="",
+                        rejected=[(_record(9, "session.began", 1_764_610_000.0), "unknown kind")])
+    lines = describe(report, timezone(timedelta(hours=-5))).split("\n")
+    assert lines[3] == "last sync: 2025-12-01 15:13:20"
+    assert lines[-1] == "  #9 session.began at 2025-12-01 12:26:40: unknown kind"
 
 
 def test_a_kiosk_that_never_synced_says_never_and_none():

@@ -221,6 +221,7 @@ def test_an_event_the_hub_fails_on_alone_is_found_and_set_aside_after_a_few_trie
     up = uploader(stub, journal, token, batch_size=8)
     total, failed = drain(up, drains=1)
     assert (total.confirmed, total.rejected, failed) == (130, 1, 0), "one drain finds it and moves on"
+    assert total.attempted == total.confirmed + total.rejected + total.failed, "each event sent is counted once"
     [(record, reason)] = outbox.rejected_events(journal)
     assert record.kind == BREAKS
     assert reason == ("set aside after 7 tries: the hub failed on this event alone each time while it "
@@ -245,6 +246,7 @@ def test_how_often_a_suspect_must_fail_follows_how_lossy_the_link_is():
     assert needed(0, 0) == 20, "nothing known yet about the link: as if it lost one request in two"
     assert needed(6, 0) == 7 and needed(1000, 0) == MIN_TRIES
     assert needed(60, 40) == 16, "a link losing 4 requests in 10: 0.4**16 is about 4e-7"
+    assert needed(36, 61) == MAX_TRIES, "the most tries a link may need and still be told apart"
     assert needed(10, 40) is None, "a link this bad cannot tell a bad event from bad luck: never set aside"
     for ok in range(0, 200, 7):
         for failed in range(0, 200, 11):
@@ -261,10 +263,10 @@ def test_a_suspect_leaves_the_batches_so_the_queue_moves_while_it_is_tried_again
     up = uploader(stub, journal, token)
     up.begin()
     first = up.send_next()
-    assert (first.confirmed, first.failed) == (4, 1)
+    assert first == Progress(attempted=5, confirmed=4, failed=1)
     [suspect] = up.suspects.values()
     assert suspect.item.kind == BREAKS and suspect.strikes == 1
-    assert up.send_next().failed == 1, "nothing else waits: it is tried alone, once a drain"
+    assert up.send_next() == Progress(attempted=1, failed=1), "nothing else waits: it is tried alone, once a drain"
     assert up.send_next().attempted == 0
     assert suspect.strikes == 1, "nothing was answered just before: no evidence against it"
     assert suspect.tries == 1
@@ -336,3 +338,27 @@ def test_sendable_counts_this_senders_kinds_less_its_suspects(stub, journal):
     helps.suspects.clear()
     drain(helps)
     assert (helps.sendable(), backlog.sendable()) == (0, 0)
+
+
+def test_suspects_are_tried_in_turn_the_least_tried_first_then_the_oldest(stub, journal):
+    token = next(iter(stub.tokens))
+    for x in (1, 2):
+        journal.append(BREAKS, {"x": x}).result()
+        append_many(journal, 2)
+    up = uploader(stub, journal, token, batch_size=3)
+    up.begin()
+    up.send_next()
+    up.send_next()
+    older, newer = sorted(up.suspects.values(), key=lambda s: s.item.seq)
+    tried = []
+    for _ in range(4):
+        append_many(journal, 1)
+        up.begin()
+        assert up.send_next().confirmed == 1
+        before = {s.item.uuid: s.tries for s in up.suspects.values()}
+        assert up.send_next() == Progress(attempted=1, failed=1), "a suspect alone, right after an answer"
+        [uuid] = [u for u, s in up.suspects.items() if s.tries == before[u] + 1]
+        tried.append(uuid)
+        up.settle()
+    assert tried == [older.item.uuid, newer.item.uuid] * 2
+    assert (older.tries, newer.tries) == (2, 2)

@@ -355,3 +355,88 @@ def test_a_worker_needs_a_hub_url(make_room):
     room = make_room(None, None)
     with pytest.raises(ValueError, match=r"^SyncWorker needs \[hub\] url$"):
         SyncWorker(room.config.hub, room, room.clock)
+
+
+def test_at_start_the_layer_shows_what_waits_and_the_last_sync_before_any_contact(make_room, refused_url):
+    from kiosk.sync.status import keep
+
+    room = make_room(refused_url, "t")
+    append_many(room.journal, 5)
+    room.journal.flush()
+    items = outbox.waiting_after(room.journal)
+    outbox.mark(room.journal, [items[0].uuid], {items[1].uuid: "bad"}, 10.0).result(timeout=10)
+    keep(room.journal, 1234.5, "").result(timeout=10)
+    fake = FakeTime(block_over=0.0)  # every wait blocks until stop: the thread reads the outbox, then waits
+    worker = worker_for(room, monotonic=fake.monotonic, wait=fake.wait)
+    worker.start()
+    try:
+        wait_until(lambda: fake.blocked("sync-upload"), what="the uploader's first wait")
+        h = room.health
+        assert (h.sync_waiting, h.sync_rejected, h.last_sync_at) == (3, 1, 1234.5)
+    finally:
+        worker.stop()
+
+
+def test_an_outbox_that_cannot_be_read_at_start_is_logged_and_sending_goes_on(stub, make_room, running, caplog,
+                                                                           monkeypatch):
+    import threading
+
+    from kiosk.sync import worker as worker_module
+
+    room = make_room(stub.url, stub.add_room("A"))
+    append_many(room.journal, 3)
+    real_counts = worker_module.outbox.counts
+    failed: list[str] = []
+
+    def counts_failing_once(journal):
+        if threading.current_thread().name == "sync-upload" and not failed:
+            failed.append("once")
+            raise RuntimeError("database is locked")
+        return real_counts(journal)
+
+    monkeypatch.setattr(worker_module.outbox, "counts", counts_failing_once)
+    caplog.set_level(logging.ERROR, logger="kiosk.sync.worker")
+    running(worker_for(room))
+    wait_until(lambda: len(stub.events) == 3, what="the drain after the failed read")
+    assert [r.getMessage() for r in caplog.records if r.name == "kiosk.sync.worker"] == [
+        "sync: reading the outbox at start failed; trying anyway"]
+
+
+def test_the_sync_threads_never_keep_the_kiosk_from_exiting(make_room, refused_url):
+    room = make_room(refused_url, "t")
+    worker = worker_for(room, wait=FakeTime(block_over=0.0).wait)
+    worker.start()
+    try:
+        threads = [worker._thread, worker.help_sender._thread, worker.help_watch._thread]
+        assert all(t.daemon for t in threads), "a hub that hangs must not hold up a power-off"
+    finally:
+        worker.stop()
+
+
+def test_a_worker_that_does_not_stop_in_time_says_so_and_can_be_stopped_again(make_room, refused_url, caplog):
+    import threading
+
+    room = make_room(refused_url, "t")
+    stuck = threading.Event()
+
+    waiting: set[str] = set()
+
+    def wait(event: threading.Event, timeout: float) -> bool:
+        waiting.add(threading.current_thread().name)
+        stuck.wait()  # held up somewhere that does not see its stop
+        return True
+
+    worker = worker_for(room, wait=wait)
+    worker.stop()  # before start: nothing to stop
+    worker.start()
+    threads = [worker._thread, worker.help_sender._thread]
+    caplog.set_level(logging.WARNING, logger="kiosk.sync")
+    wait_until(lambda: waiting == {"sync-upload", "sync-help-send"}, what="both threads held up")
+    worker.stop(timeout=0.05)
+    warnings = sorted(r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
+    assert warnings == ["help sender did not stop within 0.05 s", "sync worker did not stop within 0.05 s"]
+    stuck.set()
+    worker.stop()
+    for t in threads:
+        t.join(10)
+        assert not t.is_alive()
