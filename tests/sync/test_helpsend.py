@@ -16,7 +16,7 @@ from kiosk.store.outbox import Outgoing
 from kiosk.sync.client import HubClient, TokenRefused
 from kiosk.sync.helpsend import HelpSender, with_age
 from kiosk.sync.status import ANSWERED
-from tests.sync.conftest import FakeTime, wait_until
+from tests.sync.conftest import FakeTime, append_many, wait_until
 
 THREAD = "sync-help-send"
 
@@ -164,3 +164,17 @@ def test_the_age_keeps_milliseconds():
     clock.advance(0.0016)
     assert json.loads(with_age(item, clock))["age"] == 2.002
 
+
+
+def test_help_events_go_in_small_batches_so_a_call_is_never_behind_a_big_one(stub, make_room):
+    """A chattering button's repeats, journalled while the hub was away, go 50 at a time: each request is small
+    and quick, so the call's own news is never stuck behind one long upload."""
+    room = make_room(stub.url, stub.add_room("A"))
+    append_many(room.journal, 120, kind="help.repeated")
+    sender = sender_for(room, wait=FakeTime(block_over=20.0).wait)
+    sender.start()
+    try:
+        wait_until(lambda: len(stub.events) == 120, what="every help event at the hub")
+    finally:
+        sender.stop()
+    assert [n for _, n in stub.requests] == [50, 50, 20]

@@ -161,10 +161,11 @@ def test_a_hub_that_fails_is_tried_again_after_error_pause(make_room, caplog):
     caplog.set_level(logging.DEBUG, logger="kiosk.sync.helpwatch")
     room = make_room(None, None)
     room.raise_help("button")
-    client = FakeClient([HubError("cannot reach the hub"), RuntimeError("a bug")])
-    pauses = Pauses(stop_after=2)
-    run_watch(room, client, pauses, error_pause=3.0, monotonic=lambda: 0.0)
-    assert pauses.asked == [("stop", 3.0), ("stop", 3.0)]
+    client = FakeClient([HubError("cannot reach the hub"), RuntimeError("a bug"), []])
+    pauses = Pauses(stop_after=3)
+    run_watch(room, client, pauses, error_pause=3.0, min_interval=0.2, monotonic=lambda: 0.0)
+    assert pauses.asked == [("stop", 3.0), ("stop", 3.0), ("stop", 0.2)], "and it goes on watching after each"
+    assert len(client.waits) == 3
     lines = watch_lines(caplog)
     assert lines == [(logging.DEBUG, "help check failed: cannot reach the hub"),
                      (logging.ERROR, "help check against http://hub.test failed")]
