@@ -24,6 +24,7 @@ from kiosk.session import facts as F
 from kiosk.store.outbox import Outgoing
 from kiosk.sync.client import HubClient, HubError, TokenRefused, encode_event
 from kiosk.sync.status import ANSWERED
+from kiosk.sync.threads import join_or_warn
 from kiosk.sync.upload import Progress, Uploader
 
 log = logging.getLogger(__name__)
@@ -78,11 +79,8 @@ class HelpSender:
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
         self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            if self._thread.is_alive():
-                log.warning("help sender did not stop within %g s", timeout)
-            self._thread = None
+        join_or_warn(self._thread, timeout, log, "help sender")
+        self._thread = None
 
     def send_soon(self) -> None:
         """A help event was committed (or someone asked): send now, even mid-retry. Never waits."""

@@ -19,6 +19,7 @@ from kiosk.session import facts as F
 from kiosk.session.facts import Fact
 from kiosk.session.help import HUB_STATES, KIND_STATE, HelpState
 from kiosk.sync.client import HubCall, HubClient, HubError
+from kiosk.sync.threads import join_or_warn
 
 log = logging.getLogger(__name__)
 
@@ -73,11 +74,8 @@ class HelpWatch:
     def stop(self, timeout: float = 5.0) -> None:
         self._stop.set()
         self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            if self._thread.is_alive():
-                log.warning("help watch did not stop within %g s", timeout)
-            self._thread = None
+        join_or_warn(self._thread, timeout, log, "help watch")
+        self._thread = None
 
     def _on_facts(self, facts: list[Fact]) -> None:
         if any(f.kind in F.HELP_KINDS for f in facts):

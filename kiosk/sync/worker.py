@@ -34,6 +34,7 @@ from kiosk.sync.client import HubBusy, HubClient, HubError, HubUnreachable, Toke
 from kiosk.sync.helpsend import HelpSender, Wait, event_wait
 from kiosk.sync.helpwatch import HelpWatch
 from kiosk.sync.status import ANSWERED, keep, kept
+from kiosk.sync.threads import join_or_warn
 from kiosk.sync.upload import Progress, Uploader
 
 log = logging.getLogger(__name__)
@@ -100,11 +101,8 @@ class SyncWorker:
         self._wake.set()
         self.help_sender.stop(timeout)
         self.help_watch.stop(timeout)
-        if self._thread is not None:
-            self._thread.join(timeout)
-            if self._thread.is_alive():
-                log.warning("sync worker did not stop within %g s", timeout)
-            self._thread = None
+        join_or_warn(self._thread, timeout, log, "sync worker")
+        self._thread = None
         self.uploader.client.close()
 
     def sync_now(self) -> None:
