@@ -8,6 +8,7 @@ domain code the app uses) before starting it: no test hook in the app needed.
 from __future__ import annotations
 
 import compileall
+import functools
 import importlib.util
 import os
 import signal
@@ -69,12 +70,13 @@ def seed_holding(config_path: Path, data: Path) -> None:
         journal.close()
 
 
+@functools.cache
 def installed_bytecode() -> None:
     """Compile the kiosk package's bytecode, as `pip install` does on the Pi (deploy/install.sh).
 
     A checkout installed in editable mode, on a machine with PYTHONDONTWRITEBYTECODE set (these
     are), compiles every kiosk module from source at each start: about 70 ms the Pi never pays,
-    which made the kiosk look 1.2x a minimal Kivy app's start when it is 1.0x.
+    which made the kiosk look 1.2x a minimal Kivy app's start when it is 1.0x. Once per bench process.
     """
     import kiosk
 
