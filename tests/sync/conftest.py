@@ -52,6 +52,11 @@ def make_room(tmp_path: Path, clock: FakeClock):
         j.close()
 
 
+def logged(caplog, logger: str) -> list[tuple[str, str]]:
+    """(level name, message) of each record one logger wrote, in order."""
+    return [(r.levelname, r.getMessage()) for r in caplog.records if r.name == logger]
+
+
 def append_many(journal: Journal, n: int, kind: str = "test.event") -> None:
     last = None
     for i in range(n):

@@ -12,6 +12,7 @@ import pytest
 import requests
 
 from kiosk.sync.client import (HubBusy, HubCall, HubClient, HubFailed, HubUnreachable, TokenRefused, _short)
+from tests.sync.conftest import logged
 
 
 class Canned:
@@ -143,8 +144,8 @@ def test_an_upload_answer_is_read_per_event(hub, client, caplog):
     assert answer.confirmed == ["u1", "u2"]
     assert answer.rejected == {"u3": "bad kind", "u4": "rejected by the hub (no reason given)"}
     assert answer.unanswered == ["u5", "u6"]
-    warnings = [r.getMessage() for r in caplog.records if r.name == "kiosk.sync.client"]
-    assert warnings == ["hub answered unknown status 'pondering' for event u5; it stays waiting"]
+    assert logged(caplog, "kiosk.sync.client") == [
+        ("WARNING", "hub answered unknown status 'pondering' for event u5; it stays waiting")]
 
 
 def test_an_upload_answer_without_results_asks_about_the_hubs_version(hub, client):

@@ -16,7 +16,7 @@ from kiosk.store.outbox import Outgoing
 from kiosk.sync.client import HubClient, TokenRefused
 from kiosk.sync.helpsend import HelpSender, with_age
 from kiosk.sync.status import ANSWERED
-from tests.sync.conftest import FakeTime, append_many, wait_until
+from tests.sync.conftest import FakeTime, append_many, logged, wait_until
 
 THREAD = "sync-help-send"
 
@@ -50,7 +50,7 @@ def records(caplog) -> list[logging.LogRecord]:
 
 
 def messages(caplog) -> list[tuple[str, str]]:
-    return [(r.levelname, r.getMessage()) for r in records(caplog)]
+    return logged(caplog, "kiosk.sync.helpsend")
 
 
 def test_a_refused_key_on_the_help_path_is_shown_plainly_logged_once_and_retried_at_the_key_pace(
@@ -163,7 +163,6 @@ def test_the_age_keeps_milliseconds():
     assert json.loads(with_age(item, clock))["age"] == 2.0
     clock.advance(0.0016)
     assert json.loads(with_age(item, clock))["age"] == 2.002
-
 
 
 def test_help_events_go_in_small_batches_so_a_call_is_never_behind_a_big_one(stub, make_room):

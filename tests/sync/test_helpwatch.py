@@ -10,6 +10,7 @@ import pytest
 from kiosk.session import facts as F
 from kiosk.sync.client import HubCall, HubError
 from kiosk.sync.helpwatch import STATE_KIND, HelpWatch, apply_hub_calls
+from tests.sync.conftest import logged
 
 HELP_KINDS = (F.HELP_DELIVERED, F.HELP_ACKNOWLEDGED, F.HELP_RESOLVED, F.HELP_CANCELLED)
 
@@ -19,8 +20,8 @@ def journalled(room) -> list[tuple[str, str | None]]:
     return [(r.kind, r.payload.get("by")) for r in room.journal.records(kinds=HELP_KINDS)]
 
 
-def watch_lines(caplog) -> list[tuple[int, str]]:
-    return [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "kiosk.sync.helpwatch"]
+def watch_lines(caplog) -> list[tuple[str, str]]:
+    return logged(caplog, "kiosk.sync.helpwatch")
 
 
 def test_each_hub_state_maps_to_the_kind_the_kiosk_journals():
@@ -36,7 +37,7 @@ def test_a_call_the_hub_lists_as_raised_is_delivered_once(make_room, caplog):
     assert apply_hub_calls(room, [HubCall(call_id, "raised", None)]) == 0
     assert room.view().help_call.state == "delivered"
     assert journalled(room) == [(F.HELP_DELIVERED, None)]
-    assert watch_lines(caplog) == [(logging.INFO, f"help call {call_id} is raised at the hub")]
+    assert watch_lines(caplog) == [("INFO", f"help call {call_id} is raised at the hub")]
 
 
 def test_an_acknowledgement_delivers_first_and_names_who_comes(make_room, caplog):
@@ -47,7 +48,7 @@ def test_an_acknowledgement_delivers_first_and_names_who_comes(make_room, caplog
     call = room.view().help_call
     assert (call.state, call.by) == ("acknowledged", "Sam")
     assert journalled(room) == [(F.HELP_DELIVERED, None), (F.HELP_ACKNOWLEDGED, "Sam")]
-    assert watch_lines(caplog) == [(logging.INFO, f"help call {call_id} is acknowledged at the hub by Sam")]
+    assert watch_lines(caplog) == [("INFO", f"help call {call_id} is acknowledged at the hub by Sam")]
     assert apply_hub_calls(room, [HubCall(call_id, "acknowledged", "Sam")]) == 0
     assert len(journalled(room)) == 2
 
@@ -167,8 +168,8 @@ def test_a_hub_that_fails_is_tried_again_after_error_pause(make_room, caplog):
     assert pauses.asked == [("stop", 3.0), ("stop", 3.0), ("stop", 0.2)], "and it goes on watching after each"
     assert len(client.waits) == 3
     lines = watch_lines(caplog)
-    assert lines == [(logging.DEBUG, "help check failed: cannot reach the hub"),
-                     (logging.ERROR, "help check against http://hub.test failed")]
+    assert lines == [("DEBUG", "help check failed: cannot reach the hub"),
+                     ("ERROR", "help check against http://hub.test failed")]
     assert client.closed
 
 
@@ -219,7 +220,7 @@ def test_a_watch_that_does_not_stop_in_time_says_so_and_can_be_stopped_again(mak
     caplog.set_level(logging.WARNING, logger="kiosk.sync.helpwatch")
     assert held.wait(10)
     watch.stop(timeout=0.05)
-    assert watch_lines(caplog) == [(logging.WARNING, "help watch did not stop within 0.05 s")]
+    assert watch_lines(caplog) == [("WARNING", "help watch did not stop within 0.05 s")]
     stuck.set()
     watch.stop()
     thread.join(10)

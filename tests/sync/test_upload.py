@@ -16,7 +16,7 @@ from kiosk.session.record import EventRecord, dump_payload, iso_utc
 from kiosk.sync.client import BatchRefused, HubClient, HubUnreachable, TokenRefused, encode_event
 from kiosk.store.outbox import waiting_after
 from kiosk.sync.upload import GOOD_EVENT_CHANCE, MAX_TRIES, MIN_TRIES, Progress, Suspect, Uploader
-from tests.sync.conftest import append_many
+from tests.sync.conftest import append_many, logged
 from tests.sync.stubhub import BREAKS, POISON
 
 
@@ -229,7 +229,7 @@ def test_an_event_the_hub_fails_on_alone_is_found_and_set_aside_after_a_few_trie
                       "internal error (HTTP 500): internal error)")
     assert len(stub.events) == 130 and not up.suspects
     assert len(stub.requests) == 17 + 2 * 3 + 6, "the batches, the split down to it, its tries alone"
-    lines = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "kiosk.sync.upload"]
+    lines = logged(caplog, "kiosk.sync.upload")
     error = "the hub had an internal error (HTTP 500): internal error"
     split = [("INFO", f"hub failed on a batch of {n} events ({error}); splitting to see whether an event is the cause")
              for n in (8, 4, 2)]
@@ -270,7 +270,7 @@ def test_a_suspect_leaves_the_batches_so_the_queue_moves_while_it_is_tried_again
     assert up.send_next().attempted == 0
     assert suspect.strikes == 1, "nothing was answered just before: no evidence against it"
     assert suspect.tries == 1
-    assert [r.getMessage() for r in caplog.records if r.name == "kiosk.sync.upload" and r.levelname == "INFO"][-1] == (
+    assert [m for level, m in logged(caplog, "kiosk.sync.upload") if level == "INFO"][-1] == (
         f"event {suspect.item.uuid} still fails alone (the hub had an internal error (HTTP 500): internal error); "
         "tried again after the next batch gets through")
     append_many(journal, 2)

@@ -14,7 +14,7 @@ from kiosk.session.glyph import Glyph
 from kiosk.session.record import BACKLOG_PRIORITY, HELP_PRIORITY
 from kiosk.store import outbox
 from kiosk.sync.worker import SyncWorker
-from tests.sync.conftest import FakeTime, append_many, wait_until
+from tests.sync.conftest import FakeTime, append_many, logged, wait_until
 from tests.sync.stubhub import POISON, StubHub
 
 
@@ -398,8 +398,7 @@ def test_an_outbox_that_cannot_be_read_at_start_is_logged_and_sending_goes_on(st
     caplog.set_level(logging.ERROR, logger="kiosk.sync.worker")
     running(worker_for(room))
     wait_until(lambda: len(stub.events) == 3, what="the drain after the failed read")
-    assert [r.getMessage() for r in caplog.records if r.name == "kiosk.sync.worker"] == [
-        "sync: reading the outbox at start failed; trying anyway"]
+    assert logged(caplog, "kiosk.sync.worker") == [("ERROR", "sync: reading the outbox at start failed; trying anyway")]
 
 
 def test_the_sync_threads_never_keep_the_kiosk_from_exiting(make_room, refused_url):
