@@ -74,6 +74,25 @@ def refused_url() -> str:
     holder.close()
 
 
+class HeldUp:
+    """A wait (or pause) seam that holds every thread calling it until release(): a thread stuck somewhere
+    that does not see its stop. `held` names the threads it holds, so a test stops them only once they are."""
+
+    def __init__(self) -> None:
+        self.held: set[str] = set()
+        self._lock = threading.Lock()
+        self._released = threading.Event()
+
+    def __call__(self, event: threading.Event, timeout: float) -> bool:
+        with self._lock:
+            self.held.add(threading.current_thread().name)
+        self._released.wait()
+        return True
+
+    def release(self) -> None:
+        self._released.set()
+
+
 class FakeTime:
     """Monotonic time and the wait, as the sync threads take them (their monotonic= and wait= seams).
 

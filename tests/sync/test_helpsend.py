@@ -16,7 +16,7 @@ from kiosk.store.outbox import Outgoing
 from kiosk.sync.client import HubClient, TokenRefused
 from kiosk.sync.helpsend import HelpSender, with_age
 from kiosk.sync.status import ANSWERED
-from tests.sync.conftest import FakeTime, append_many, logged, wait_until
+from tests.sync.conftest import FakeTime, HeldUp, append_many, logged, wait_until
 
 THREAD = "sync-help-send"
 
@@ -126,20 +126,15 @@ def test_the_hub_answering_again_clears_the_trouble_and_the_retries_start_short_
 
 def test_a_sender_that_does_not_stop_in_time_says_so_and_can_be_stopped_again(make_room, refused_url, caplog):
     room = make_room(refused_url, "t")
-    stuck = threading.Event()
-
-    def wait(event: threading.Event, timeout: float) -> bool:
-        stuck.wait()  # a thread held up somewhere that does not see its stop
-        return True
-
-    sender = sender_for(room, wait=wait)
+    held_up = HeldUp()
+    sender = sender_for(room, wait=held_up)
     sender.start()
     thread = sender._thread
     caplog.set_level(logging.WARNING, logger="kiosk.sync.helpsend")
-    wait_until(lambda: thread.is_alive(), what="the sender running")
+    wait_until(lambda: held_up.held == {THREAD}, what="the sender held up")
     sender.stop(timeout=0.05)
     assert messages(caplog) == [("WARNING", "help sender did not stop within 0.05 s")]
-    stuck.set()
+    held_up.release()
     sender.stop()  # a second stop after the first gave up is harmless
     thread.join(10)
     assert not thread.is_alive()

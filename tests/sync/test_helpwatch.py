@@ -10,7 +10,7 @@ import pytest
 from kiosk.session import facts as F
 from kiosk.sync.client import HubCall, HubError
 from kiosk.sync.helpwatch import STATE_KIND, HelpWatch, apply_hub_calls
-from tests.sync.conftest import logged
+from tests.sync.conftest import HeldUp, logged, wait_until
 
 HELP_KINDS = (F.HELP_DELIVERED, F.HELP_ACKNOWLEDGED, F.HELP_RESOLVED, F.HELP_CANCELLED)
 
@@ -207,21 +207,15 @@ def test_stop_wakes_and_joins_the_thread(make_room):
 
 def test_a_watch_that_does_not_stop_in_time_says_so_and_can_be_stopped_again(make_room, caplog):
     room = make_room(None, None)
-    stuck, held = threading.Event(), threading.Event()
-
-    def pause(event: threading.Event, seconds: float) -> bool:
-        held.set()
-        stuck.wait()
-        return True
-
-    watch = HelpWatch(room, lambda: FakeClient([]), pause=pause)
+    held_up = HeldUp()
+    watch = HelpWatch(room, lambda: FakeClient([]), pause=held_up)
     watch.start()
     thread = watch._thread
     caplog.set_level(logging.WARNING, logger="kiosk.sync.helpwatch")
-    assert held.wait(10)
+    wait_until(lambda: held_up.held == {"sync-help"}, what="the watch held up")
     watch.stop(timeout=0.05)
     assert watch_lines(caplog) == [("WARNING", "help watch did not stop within 0.05 s")]
-    stuck.set()
+    held_up.release()
     watch.stop()
     thread.join(10)
     assert not thread.is_alive()

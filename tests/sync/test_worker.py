@@ -14,7 +14,7 @@ from kiosk.session.glyph import Glyph
 from kiosk.session.record import BACKLOG_PRIORITY, HELP_PRIORITY
 from kiosk.store import outbox
 from kiosk.sync.worker import SyncWorker
-from tests.sync.conftest import FakeTime, append_many, logged, wait_until
+from tests.sync.conftest import FakeTime, HeldUp, append_many, logged, wait_until
 from tests.sync.stubhub import POISON, StubHub
 
 
@@ -413,28 +413,18 @@ def test_the_sync_threads_never_keep_the_kiosk_from_exiting(make_room, refused_u
 
 
 def test_a_worker_that_does_not_stop_in_time_says_so_and_can_be_stopped_again(make_room, refused_url, caplog):
-    import threading
-
     room = make_room(refused_url, "t")
-    stuck = threading.Event()
-
-    waiting: set[str] = set()
-
-    def wait(event: threading.Event, timeout: float) -> bool:
-        waiting.add(threading.current_thread().name)
-        stuck.wait()  # held up somewhere that does not see its stop
-        return True
-
-    worker = worker_for(room, wait=wait)
+    held_up = HeldUp()
+    worker = worker_for(room, wait=held_up)
     worker.stop()  # before start: nothing to stop
     worker.start()
     threads = [worker._thread, worker.help_sender._thread]
     caplog.set_level(logging.WARNING, logger="kiosk.sync")
-    wait_until(lambda: waiting == {"sync-upload", "sync-help-send"}, what="both threads held up")
+    wait_until(lambda: held_up.held == {"sync-upload", "sync-help-send"}, what="both threads held up")
     worker.stop(timeout=0.05)
     warnings = sorted(r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
     assert warnings == ["help sender did not stop within 0.05 s", "sync worker did not stop within 0.05 s"]
-    stuck.set()
+    held_up.release()
     worker.stop()
     for t in threads:
         t.join(10)
