@@ -170,6 +170,9 @@ class HubClient:
         try:
             resp = self.session.request(method, self.url + path, data=body, headers=headers, timeout=timeout,
                                         verify=self.verify)
+        except requests.exceptions.SSLError:
+            raise HubUnreachable(f"the hub at {self.url} has a certificate this kiosk does not trust: set [hub] "
+                                 "ca_file to the hub's CA certificate (`kiosk doctor` checks it)") from None
         except requests.ConnectTimeout:
             raise HubUnreachable(f"the hub at {self.url} did not answer in time") from None
         except requests.Timeout:

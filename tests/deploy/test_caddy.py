@@ -90,7 +90,7 @@ def test_the_sync_client_uploads_through_caddy_trusting_its_ca(hub, caddy, tmp_p
 def test_without_the_ca_file_the_kiosk_refuses_the_hub(hub, caddy):
     url, _ca = caddy
     token = hub.add_room("Room 4")
-    with pytest.raises(HubUnreachable):
+    with pytest.raises(HubUnreachable, match="has a certificate this kiosk does not trust: set \\[hub\\] ca_file"):
         HubClient(url, token).help_calls(wait=0)
     assert HubClient(url, token, ca_file=_ca).help_calls(wait=0) == []
 

@@ -4,21 +4,26 @@ from __future__ import annotations
 
 import json
 import logging
+import ssl
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 import requests
 
 from kiosk.sync.client import (HubBusy, HubCall, HubClient, HubFailed, HubUnreachable, TokenRefused, _short)
+from tests.certs import self_signed
+from tests.needs import need_tool
 from tests.sync.conftest import logged
 
 
 class Canned:
     """Answers each request with the next queued (status, body, headers); records what was asked."""
 
-    def __init__(self) -> None:
+    def __init__(self, tls: tuple[Path, Path] | None = None) -> None:
+        """tls: a certificate and key to serve HTTPS with, as a hub behind Caddy does."""
         self.answers: list[tuple[int, bytes, dict[str, str], float]] = []
         self.asked: list[tuple[str, str, dict[str, str], bytes]] = []
         canned = self
@@ -42,9 +47,13 @@ class Canned:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        if tls:
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(*tls)
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
         self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.server.server_port}"
 
     def answer(self, status: int, body, headers: dict[str, str] | None = None, delay: float = 0.0) -> None:
         """delay: how long the hub holds the answer (a long poll), slept in the server's thread."""
@@ -127,6 +136,66 @@ def test_every_request_carries_the_key_and_only_uploads_carry_a_priority(hub):
     assert h_up.get("Priority") == "u=0" and "Priority" not in h_get and "Priority" not in h_beat
     assert json.loads(body) == {"device_id": "dev", "waiting": 0, "events": []}
     assert json.loads(beat_body) == {"device_id": "dev", "waiting": 3, "phase": "holding", "glyph": "none"}
+
+
+def test_a_kiosk_without_a_key_sends_an_empty_one_and_hears_it_refused(hub):
+    c = HubClient(hub.url, None)
+    hub.answer(401, {"error": "unknown kiosk key"})
+    try:
+        with pytest.raises(TokenRefused, match=r"check \[hub\] token \(hub says: unknown kiosk key\)$"):
+            c.help_calls()
+    finally:
+        c.close()
+    assert hub.asked[0][2]["Authorization"] == "Bearer "
+
+
+class Recording(requests.Session):
+    """A real session that keeps the keyword arguments of each request it makes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.asked: list[dict] = []
+
+    def request(self, method, url, **kw):
+        self.asked.append(kw)
+        return super().request(method, url, **kw)
+
+
+def test_the_connect_timeout_stays_short_and_only_the_read_timeout_takes_a_long_polls_wait(hub):
+    """A hub that is not there must be found out within the connect timeout, however long the poll."""
+    session = Recording()
+    c = HubClient(hub.url, "t", session=session, timeout=(1.5, 4.0))
+    hub.answer(200, {"calls": []})
+    hub.answer(200, {"results": []})
+    c.help_calls(wait=20)
+    c.upload("dev", 0, [], [])
+    c.close()
+    assert [kw["timeout"] for kw in session.asked] == [(1.5, 24.0), (1.5, 4.0)]
+    assert [kw["verify"] for kw in session.asked] == [None, None], "no ca_file: the system's CAs"
+
+
+@pytest.fixture(scope="module")
+def tls_pair(tmp_path_factory) -> tuple[Path, Path]:
+    need_tool("openssl")
+    return self_signed(tmp_path_factory.mktemp("tls"))
+
+
+def test_a_hub_with_a_private_ca_is_trusted_through_ca_file_and_refused_without(tls_pair):
+    secure = Canned(tls=tls_pair)
+    trusting = HubClient(secure.url, "t", ca_file=tls_pair[0], timeout=(2.0, 2.0))
+    doubting = HubClient(secure.url, "t", timeout=(2.0, 2.0))
+    secure.answer(200, {"calls": [{"call_id": "a", "state": "raised"}]})
+    try:
+        assert trusting.verify == str(tls_pair[0])
+        assert trusting.help_calls() == [HubCall("a", "raised", None)]
+        with pytest.raises(HubUnreachable, match=f"^the hub at {secure.url} has a certificate this kiosk does not trust: "
+                                                 r"set \[hub\] ca_file to the hub's CA certificate"):
+            doubting.help_calls()
+    finally:
+        trusting.close()
+        doubting.close()
+        secure.close()
+    assert len(secure.asked) == 1, "the doubting client sent nothing"
 
 
 def test_no_priority_header_without_a_priority(hub, client):

@@ -11,10 +11,13 @@ import json
 import logging
 import threading
 
+import pytest
+
 from kiosk.clock import FakeClock
 from kiosk.store.outbox import Outgoing
 from kiosk.sync.client import HubClient, TokenRefused
 from kiosk.sync.helpsend import HelpSender, with_age
+from kiosk.sync.upload import Uploader
 from kiosk.sync.status import ANSWERED
 from tests.sync.conftest import FakeTime, HeldUp, append_many, logged, wait_until
 
@@ -172,3 +175,81 @@ def test_help_events_go_in_small_batches_so_a_call_is_never_behind_a_big_one(stu
     finally:
         sender.stop()
     assert [n for _, n in stub.requests] == [50, 50, 20]
+
+
+def test_a_fault_inside_the_kiosk_is_logged_with_its_trace_and_the_call_is_still_delivered(
+        stub, make_room, caplog, monkeypatch):
+    """A bug on the help path (here the first send raising) must not end the sender: it says what broke and
+    tries again on the short schedule, and the call reaches the hub at the next try."""
+    room = make_room(stub.url, stub.add_room("A"))
+    caplog.set_level(logging.INFO, logger="kiosk.sync.helpsend")
+    real_send = Uploader.send_next
+    broke = []
+
+    def send_next(self, *args, **kw):
+        if not broke:
+            broke.append(True)
+            raise RuntimeError("disk gone away")
+        return real_send(self, *args, **kw)
+
+    monkeypatch.setattr(Uploader, "send_next", send_next)
+    fake = FakeTime(block_over=20.0)
+    sender = sender_for(room, wait=fake.wait, retry_first=0.1, retry_max=1.0)
+    call_id = room.raise_help("button")
+    sender.start()
+    try:
+        wait_until(lambda: room.help.calls[call_id].state == "delivered", what="the call delivered after the fault")
+    finally:
+        sender.stop()
+    fault, retry = records(caplog)[:2]
+    assert (fault.levelname, fault.getMessage()) == (
+        "ERROR", f"sending help events to {stub.url} failed inside the kiosk")
+    assert fault.exc_info and "disk gone away" in str(fault.exc_info[1])
+    assert (retry.levelname, retry.getMessage()) == (
+        "INFO", "help events not delivered (disk gone away); trying again in 0.10 s, then every 1.0 s at most")
+    assert 0.1 in fake.asked(THREAD), "retried after retry_first, not after the idle check"
+
+
+def test_the_sender_closes_its_own_connection_and_a_failing_close_is_only_a_debug_line(
+        stub, make_room, caplog, monkeypatch):
+    room = make_room(stub.url, stub.add_room("A"))
+    caplog.set_level(logging.DEBUG, logger="kiosk.sync.helpsend")
+    db = room.journal.db
+    real_close = db.close
+    closed_by: list[str] = []
+
+    def close():
+        if threading.current_thread().name == THREAD:
+            closed_by.append(THREAD)
+            raise OSError("database busy")
+        return real_close()
+
+    monkeypatch.setattr(db, "close", close)
+    fake = FakeTime(block_over=20.0)
+    sender = sender_for(room, wait=fake.wait)
+    sender.start()
+    wait_until(lambda: fake.blocked(THREAD), what="the sender idle after its first look at the journal")
+    sender.stop()
+    assert closed_by == [THREAD], "the sender's thread closes its own connection"
+    debug = [r for r in records(caplog) if r.levelname == "DEBUG"]
+    assert [r.getMessage() for r in debug] == ["closing the help sender's database connection failed"]
+    assert isinstance(debug[0].exc_info[1], OSError)
+
+
+@pytest.mark.parametrize("first, most", [(0.0, 0.5), (-1.0, 0.5), (0.6, 0.5)])
+def test_a_retry_schedule_that_cannot_work_is_refused_with_both_values(make_room, first, most):
+    room = make_room(None, None)
+    with pytest.raises(ValueError, match=f"^help retries need 0 < retry_first <= retry_max, got {first} and {most}$"):
+        HelpSender(room, lambda: None, room.clock.now, retry_first=first, retry_max=most)
+
+
+def test_by_default_an_undelivered_call_is_tried_again_at_least_every_half_second(make_room):
+    room = make_room(None, None)
+    sender = HelpSender(room, lambda: None, room.clock.now)
+    assert HelpSender(room, lambda: None, room.clock.now, retry_first=0.5, retry_max=0.5).retry_max == 0.5
+    delays = []
+    for failures in range(0, 8):
+        sender.failures_in_row = failures
+        delays.append(sender.retry_delay())
+    assert delays == [0.25, 0.25, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5]
+    assert (sender.token_retry_seconds, sender.idle_check) == (300.0, 30.0)
