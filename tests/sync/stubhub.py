@@ -41,6 +41,7 @@ class StubHub:
         self.events: dict[str, dict] = {}
         self.inserts: Counter = Counter()
         self.requests: list[tuple[str, int]] = []  # (path, number of events)
+        self.waiting: list[object] = []  # each upload's `waiting`, as the kiosk said it
         self.priorities: list[tuple[frozenset[str], str | None]] = []  # (an upload's kinds, its Priority header)
         self.heartbeats: list[dict] = []
         self.unauthorised = 0
@@ -120,6 +121,7 @@ class StubHub:
             batch = body["events"]
             with self.lock:
                 self.requests.append(("/api/v1/events", len(batch)))
+                self.waiting.append(body.get("waiting"))
                 self.priorities.append((frozenset(str(e.get("kind")) for e in batch if isinstance(e, dict)),
                                         request.headers.get("Priority")))
                 queued = self.refuse.pop(0) if self.refuse else None

@@ -362,3 +362,46 @@ def test_suspects_are_tried_in_turn_the_least_tried_first_then_the_oldest(stub, 
         up.settle()
     assert tried == [older.item.uuid, newer.item.uuid] * 2
     assert (older.tries, newer.tries) == (2, 2)
+
+
+def test_with_nothing_else_to_send_each_suspect_is_tried_alone_once_a_drain_however_often_it_was_before(
+        stub, journal):
+    token = next(iter(stub.tokens))
+    for x in (1, 2):
+        journal.append(BREAKS, {"x": x}).result()
+    older, newer = waiting_after(journal)
+    up = uploader(stub, journal, token)
+    up.suspects[older.uuid] = Suspect(older, tries=3)
+    up.suspects[newer.uuid] = Suspect(newer)
+    up.begin()
+    assert [up.send_next() for _ in range(3)] == [Progress(attempted=1, failed=1)] * 2 + [Progress()]
+    up.settle()
+    assert (up.suspects[older.uuid].tries, up.suspects[newer.uuid].tries) == (4, 1)
+
+
+def test_a_suspect_tried_alone_tells_the_hub_how_many_wait_itself_included(stub, journal):
+    token = next(iter(stub.tokens))
+    journal.append(BREAKS, {"x": 1}).result()
+    [item] = waiting_after(journal)
+    up = uploader(stub, journal, token)
+    up.suspects[item.uuid] = Suspect(item)
+    up.begin()
+    assert up.send_next() == Progress(attempted=1, failed=1)
+    assert stub.waiting == [1]
+
+
+def test_the_set_aside_reason_counts_the_other_requests_that_failed_too(stub, journal):
+    """Strikes on a lossy link: 60 of 100 other requests got through, so 16 lone failures are needed."""
+    token = next(iter(stub.tokens))
+    journal.append(BREAKS, {"x": 1}).result()
+    append_many(journal, 1)
+    bad, good = waiting_after(journal)
+    up = uploader(stub, journal, token)
+    up.suspects[bad.uuid] = Suspect(bad, strikes=15, others_ok=60, others_failed=40)
+    up.begin()
+    assert up.send_next().confirmed == 1
+    assert up.send_next() == Progress(attempted=1, rejected=1)
+    up.settle()
+    [(record, reason)] = outbox.rejected_events(journal)
+    assert reason.startswith("set aside after 16 tries: the hub failed on this event alone each time while it "
+                             "took others (61 of 101 other requests got through meanwhile; last: ")

@@ -416,14 +416,16 @@ def test_a_worker_that_does_not_stop_in_time_says_so_and_can_be_stopped_again(ma
     room = make_room(refused_url, "t")
     held_up = HeldUp()
     worker = worker_for(room, wait=held_up)
+    worker.help_watch._pause = held_up  # its pause after the refused connection never ends either
     worker.stop()  # before start: nothing to stop
     worker.start()
-    threads = [worker._thread, worker.help_sender._thread]
+    threads = [worker._thread, worker.help_sender._thread, worker.help_watch._thread]
     caplog.set_level(logging.WARNING, logger="kiosk.sync")
-    wait_until(lambda: held_up.held == {"sync-upload", "sync-help-send"}, what="both threads held up")
+    wait_until(lambda: held_up.held == {"sync-upload", "sync-help-send", "sync-help"}, what="all three held up")
     worker.stop(timeout=0.05)
     warnings = sorted(r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
-    assert warnings == ["help sender did not stop within 0.05 s", "sync worker did not stop within 0.05 s"]
+    assert warnings == ["help sender did not stop within 0.05 s", "help watch did not stop within 0.05 s",
+                        "sync worker did not stop within 0.05 s"], "each given the stop's timeout, none waited for"
     held_up.release()
     worker.stop()
     for t in threads:
