@@ -431,3 +431,23 @@ def test_a_worker_that_does_not_stop_in_time_says_so_and_can_be_stopped_again(ma
     for t in threads:
         t.join(10)
         assert not t.is_alive()
+
+
+def test_a_heartbeat_goes_only_when_the_hub_has_heard_nothing_for_most_of_a_sync_interval(stub, make_room):
+    """An idle kiosk says it is alive once per sync_seconds, not at every "sync now" in between."""
+    room = make_room(stub.url, stub.add_room("A"), sync_seconds=30)
+    fake = FakeTime(block_over=20.0)
+    worker = worker_for(room, wait=fake.wait, monotonic=fake.monotonic)
+    worker.start()
+    try:
+        wait_until(lambda: len(stub.heartbeats) == 1 and fake.blocked("sync-upload"), what="the first heartbeat")
+        worker.sync_now()
+        wait_until(lambda: worker.attempts == 2 and fake.blocked("sync-upload"), what="the second attempt")
+        assert len(stub.heartbeats) == 1, "the hub heard from this kiosk a moment ago"
+        with fake._lock:
+            fake.mono += 0.9 * 30
+        worker.sync_now()
+        wait_until(lambda: worker.attempts == 3 and fake.blocked("sync-upload"), what="the third attempt")
+        assert len(stub.heartbeats) == 2, "27 s of silence: time to say it is alive"
+    finally:
+        worker.stop()
