@@ -28,7 +28,7 @@ class Health:
     sync_rejected: int = 0
     last_sync_at: float | None = None
     sync_error: str = ""  # the detail, in English, for the log and `kiosk sync status`
-    sync_trouble: str = ""  # what the facilitator layer says of it: key, busy, unreachable, failed, inside or ""
+    sync_trouble: str = ""  # what the facilitator layer says of it: key, busy, unreachable, inside or ""
     hub_key_refused: bool = False  # the hub answered 401/403: retrying will not help until someone acts
     journal_ok: bool = True
     sound_ok: bool | None = None  # None until a chime was tried; False: no audio device or file, chimes silent

@@ -27,7 +27,6 @@ def _troubles() -> dict[str, str]:
         "key": _("the hub refused this kiosk's key (ask whoever runs the hub)"),
         "busy": _("the hub is busy: the logs wait here and go a little later"),
         "unreachable": "",  # sync_line says "hub unreachable" already
-        "failed": _("the hub could not store the logs: they wait here and are sent again"),
         "inside": _("sending failed inside the kiosk: the logs wait here (see the kiosk log)"),
     }
 

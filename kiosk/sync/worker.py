@@ -30,7 +30,7 @@ from kiosk.session import facts as F
 from kiosk.session.record import BACKLOG_PRIORITY, HELP_PRIORITY, EventRecord
 from kiosk.store import outbox
 from kiosk.sync.backoff import Backoff
-from kiosk.sync.client import HubBusy, HubClient, HubError, HubUnreachable, TokenRefused
+from kiosk.sync.client import HubBusy, HubClient, HubUnreachable, TokenRefused
 from kiosk.sync.helpsend import HelpSender, Wait, event_wait
 from kiosk.sync.helpwatch import HelpWatch
 from kiosk.sync.status import ANSWERED, keep, kept
@@ -180,10 +180,6 @@ class SyncWorker:
             delay = self.backoff.next_delay(exc.retry_after)
             log.info("sync: %s; next try in %.1f s", exc, delay)
             return delay
-        except HubError as exc:
-            self._report(False, str(exc), trouble="failed")
-            self._backing_off = True
-            return self.backoff.next_delay()
         except Exception as exc:  # thread boundary: say so, back off, keep the kiosk up
             log.exception("sync attempt to %s failed", self.config.url)
             self._report(None, f"sync failed inside the kiosk ({type(exc).__name__}): see the kiosk log",

@@ -29,7 +29,7 @@ def test_the_facilitator_reads_sync_trouble_in_the_room_language_not_the_detail(
     detail = "talking to the hub at http://hub:8080 failed (ConnectionResetError)"
     language.use("de")
     try:
-        for trouble in ("key", "busy", "failed", "inside"):
+        for trouble in ("key", "busy", "inside"):
             second = summary(Health(hub_configured=True, sync_error=detail, sync_trouble=trouble)).split("\n")[1:]
             assert second and "http://" not in second[0] and "the " not in second[0], (trouble, second)
         unreachable = summary(Health(hub_configured=True, sync_error=detail, sync_trouble="unreachable"))
@@ -98,7 +98,6 @@ def test_each_trouble_has_its_words_for_the_facilitator_and_only_with_an_error()
 
     assert second_line("key") == "the hub refused this kiosk's key (ask whoever runs the hub)"
     assert second_line("busy") == "the hub is busy: the logs wait here and go a little later"
-    assert second_line("failed") == "the hub could not store the logs: they wait here and are sent again"
     assert second_line("inside") == "sending failed inside the kiosk: the logs wait here (see the kiosk log)"
     assert second_line("unreachable") == ""
     assert second_line("key", error="") == "", "trouble with no error is over: nothing to say"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import socket
 import time
 from datetime import timezone
@@ -116,7 +117,8 @@ def test_help_uploads_ask_the_hub_to_serve_them_first_and_the_backlog_last(stub,
         "a help event travelled in a backlog batch"
 
 
-def test_hub_coming_back_drains_everything_at_once(stub, make_room, running):
+def test_hub_coming_back_drains_everything_at_once(stub, make_room, running, caplog):
+    caplog.set_level(logging.INFO, logger="kiosk.sync.worker")
     holder = socket.socket()  # bound, not listening: connections are refused, and nobody else gets the port
     holder.bind(("127.0.0.1", 0))
     port = holder.getsockname()[1]
@@ -124,7 +126,12 @@ def test_hub_coming_back_drains_everything_at_once(stub, make_room, running):
     append_many(room.journal, 40)
     running(worker_for(room))
     wait_until(lambda: room.health.hub_reachable is False, what="hub unreachable")
-    assert "cannot reach the hub" in room.health.sync_error
+    assert room.health.sync_error == f"cannot reach the hub at http://127.0.0.1:{port} (connection refused)"
+    assert room.health.sync_trouble == "unreachable"
+    wait_until(lambda: logged(caplog, "kiosk.sync.worker"), what="the worker's log line after its report")
+    tries = [m for level, m in logged(caplog, "kiosk.sync.worker") if level == "INFO"]
+    assert tries and all(re.fullmatch(rf"sync: cannot reach the hub at http://127\.0\.0\.1:{port} \(connection "
+                                      r"refused\); next try in 0\.[0-2] s", m) for m in tries), tries
     assert room.health.sync_waiting == 40
     call_id = room.raise_help("button")
     assert room.glyph() is Glyph.NOT_DELIVERED
@@ -160,9 +167,12 @@ def test_a_refused_token_is_said_plainly_and_retried_slowly(stub, make_room, run
     wait_until(lambda: room.health.sync_error != "", what="an error")
     assert room.health.sync_error == "the hub refused this kiosk's key: ask whoever runs the hub"
     assert room.health.hub_reachable is False and room.health.hub_key_refused and room.health.sync_waiting == 3
+    assert room.health.sync_trouble == "key"
     assert "Bearer" not in sync_line(room.view(), timezone.utc) and "unreachable" not in sync_line(room.view(),
                                                                                                   timezone.utc)
-    assert any("refused this kiosk's token" in r.getMessage() for r in caplog.records)  # the detail, in the log
+    assert logged(caplog, "kiosk.sync.worker") == [
+        ("WARNING", "sync: the hub refused this kiosk's token: check [hub] token (hub says: unknown token: add the "
+                    "room at the hub); trying again every 3600 s")], "the detail, in the log"
     room.note("test.more").result()
     time.sleep(0.3)
     assert worker.attempts == 1 and stub.unauthorised == 1
@@ -445,9 +455,14 @@ def test_a_heartbeat_goes_only_when_the_hub_has_heard_nothing_for_most_of_a_sync
         wait_until(lambda: worker.attempts == 2 and fake.blocked("sync-upload"), what="the second attempt")
         assert len(stub.heartbeats) == 1, "the hub heard from this kiosk a moment ago"
         with fake._lock:
-            fake.mono += 0.9 * 30
+            fake.mono += 26
         worker.sync_now()
         wait_until(lambda: worker.attempts == 3 and fake.blocked("sync-upload"), what="the third attempt")
-        assert len(stub.heartbeats) == 2, "27 s of silence: time to say it is alive"
+        assert len(stub.heartbeats) == 1, "26 s of silence: not yet"
+        with fake._lock:
+            fake.mono += 1
+        worker.sync_now()
+        wait_until(lambda: worker.attempts == 4 and fake.blocked("sync-upload"), what="the fourth attempt")
+        assert len(stub.heartbeats) == 2, "27 s, nine tenths of sync_seconds: time to say it is alive"
     finally:
         worker.stop()
