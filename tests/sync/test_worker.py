@@ -466,3 +466,36 @@ def test_a_heartbeat_goes_only_when_the_hub_has_heard_nothing_for_most_of_a_sync
         assert len(stub.heartbeats) == 2, "27 s, nine tenths of sync_seconds: time to say it is alive"
     finally:
         worker.stop()
+
+
+def test_a_fault_inside_the_kiosk_is_logged_with_its_trace_shown_plainly_and_backed_off(stub, make_room, caplog):
+    """A bug on the backlog path must not end the uploader or blame the hub: the layer says the logs wait
+    here, the log has the trace, and the worker backs off (a new event does not cut that short) and goes on."""
+    room = make_room(stub.url, stub.add_room("A"), sync_seconds=3600)
+    append_many(room.journal, 2)
+    caplog.set_level(logging.INFO, logger="kiosk.sync.worker")
+    fake = FakeTime(block_over=20.0)
+    worker = worker_for(room, wait=fake.wait, monotonic=fake.monotonic, backoff_base=30.0, backoff_cap=30.0)
+    real_send = worker.uploader.send_next
+
+    def send_next(*args, **kw):
+        if worker.attempts == 1:
+            raise RuntimeError("disk gone away")
+        return real_send(*args, **kw)
+
+    worker.uploader.send_next = send_next
+    worker.start()
+    try:
+        wait_until(lambda: fake.blocked("sync-upload"), what="the wait after the fault")
+        h = room.health
+        assert (h.hub_reachable, h.sync_error, h.sync_trouble) == (
+            None, "sync failed inside the kiosk (RuntimeError): see the kiosk log", "inside")
+        [fault] = [r for r in caplog.records if r.name == "kiosk.sync.worker"]
+        assert (fault.levelname, fault.getMessage()) == ("ERROR", f"sync attempt to {stub.url} failed")
+        assert "disk gone away" in str(fault.exc_info[1])
+        assert fake.asked("sync-upload")[-1] == 30.0, "the backoff's wait, not the hour of sync_seconds"
+        assert worker._backing_off is True, "so a new event waits for the backoff"
+        worker.sync_now()
+        wait_until(lambda: drained(room), what="the next attempt sending both")
+    finally:
+        worker.stop()
