@@ -499,3 +499,82 @@ def test_a_fault_inside_the_kiosk_is_logged_with_its_trace_shown_plainly_and_bac
         wait_until(lambda: drained(room), what="the next attempt sending both")
     finally:
         worker.stop()
+
+
+def health_changes(room, key: str) -> list:
+    """The values one Health field was given by the uploader thread, in order (each change is told as a fact)."""
+    import threading
+
+    seen: list = []
+
+    def watch(facts) -> None:
+        if threading.current_thread().name == "sync-upload":
+            seen.extend(f.data[key] for f in facts if f.kind == F.HEALTH_CHANGED and key in f.data)
+
+    room.subscribe(watch)
+    return seen
+
+
+def test_each_answered_batch_shows_the_hub_reachable_and_what_still_waits_before_the_drain_ends(stub, make_room):
+    """A long drain after an outage: the layer must stop saying "cannot reach the hub" at the first batch the hub
+    takes, and count down what waits, not wait for the last batch."""
+    room = make_room(stub.url, stub.add_room("A"), sync_seconds=3600)
+    room.update_health(hub_reachable=False, sync_error="cannot reach the hub", sync_trouble="unreachable")
+    append_many(room.journal, 120)
+    waiting, reachable, errors = (health_changes(room, k) for k in ("sync_waiting", "hub_reachable", "sync_error"))
+    synced = health_changes(room, "last_sync_at")
+    fake = FakeTime(block_over=20.0)
+    worker = worker_for(room, batch_size=50, wait=fake.wait, monotonic=fake.monotonic)
+    worker.start()
+    try:
+        wait_until(lambda: drained(room) and fake.blocked("sync-upload"), what="the drain")
+    finally:
+        worker.stop()
+    assert waiting == [120, 70, 20, 0, 0], "at start, after each batch, and the attempt's report"
+    assert reachable[:3] == [True, True, True] and errors[:3] == ["", "", ""]
+    assert synced[1:4] == [room.clock.now()] * 3
+
+
+def test_a_heartbeat_counts_as_a_sync_and_an_answered_event_as_contact(stub, make_room):
+    room = make_room(stub.url, stub.add_room("A"), sync_seconds=30)
+    fake = FakeTime(block_over=20.0)
+    worker = worker_for(room, wait=fake.wait, monotonic=fake.monotonic)
+    worker.start()
+    try:
+        wait_until(lambda: len(stub.heartbeats) == 1 and fake.blocked("sync-upload"), what="the first heartbeat")
+        beat_at = room.clock.now()
+        assert room.health.last_sync_at == beat_at, "the hub heard from the kiosk: that is a sync"
+        room.clock.advance(5)
+        worker.sync_now()
+        wait_until(lambda: worker.attempts == 2 and fake.blocked("sync-upload"), what="a quiet attempt")
+        assert room.health.last_sync_at == beat_at, "nothing sent, nothing heard: no new sync time"
+        with fake._lock:
+            fake.mono += 27
+        room.note("test.one").result()
+        worker.sync_now()
+        wait_until(lambda: drained(room) and fake.blocked("sync-upload"), what="the one event sent")
+        sent_at = worker.attempts
+        worker.sync_now()
+        wait_until(lambda: worker.attempts == sent_at + 1 and fake.blocked("sync-upload"), what="the next attempt")
+        assert len(stub.heartbeats) == 1, "one event taken is contact too: no heartbeat right after it"
+    finally:
+        worker.stop()
+
+
+def test_a_try_where_only_a_suspect_failed_neither_resets_the_backoff_nor_says_the_hub_is_there(stub, make_room):
+    room = make_room(stub.url, stub.add_room("A"), sync_seconds=3600)
+    append_many(room.journal, 2)
+    fail = (500, {"error": "boom"}, {})
+    # the pair fails; its halves: one through, one fails alone, and alone again at once; the next try has only
+    # that suspect to send, and it fails again; the one after gets it through
+    stub.refuse.extend([fail, None, fail, fail, fail])
+    reachable = health_changes(room, "hub_reachable")
+    fake = FakeTime(block_over=1000.0)
+    worker = worker_for(room, backoff_base=0.5, backoff_cap=60.0, monotonic=fake.monotonic, wait=fake.wait)
+    worker.start()
+    try:
+        wait_until(lambda: drained(room), what="the lone event delivered once the hub stops failing")
+    finally:
+        worker.stop()
+    assert fake.asked("sync-upload") == [0.0, 0.5, 1.0, 3600.0], "the backoff grew over the suspect-only try"
+    assert reachable[:4] == [True, True, None, True], "that try says nothing either way about the hub"
