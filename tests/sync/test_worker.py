@@ -7,6 +7,7 @@ import re
 import socket
 import time
 from datetime import timezone
+from typing import Callable
 
 import pytest
 
@@ -14,6 +15,7 @@ from kiosk.session import facts as F
 from kiosk.session.glyph import Glyph
 from kiosk.session.record import BACKLOG_PRIORITY, HELP_PRIORITY
 from kiosk.store import outbox
+from kiosk.sync.status import kept
 from kiosk.sync.worker import SyncWorker
 from tests.sync.conftest import FakeTime, HeldUp, append_many, logged, wait_until
 from tests.sync.stubhub import POISON, StubHub
@@ -43,6 +45,14 @@ def running():
     yield start
     for w in workers:
         w.stop()
+
+
+def one_attempt(fake: FakeTime, action: Callable[[], object], what: str) -> None:
+    """Do what starts one attempt (sync now, or an event that wakes an idle worker) and wait until that attempt
+    is over: the uploader asked for its next wait and is blocked in it."""
+    before = len(fake.asked("sync-upload"))
+    action()
+    wait_until(lambda: len(fake.asked("sync-upload")) > before and fake.blocked("sync-upload"), what=what)
 
 
 def test_backlog_drains_on_start_and_status_says_so(stub, make_room, running):
@@ -451,18 +461,15 @@ def test_a_heartbeat_goes_only_when_the_hub_has_heard_nothing_for_most_of_a_sync
     worker.start()
     try:
         wait_until(lambda: len(stub.heartbeats) == 1 and fake.blocked("sync-upload"), what="the first heartbeat")
-        worker.sync_now()
-        wait_until(lambda: worker.attempts == 2 and fake.blocked("sync-upload"), what="the second attempt")
+        one_attempt(fake, worker.sync_now, "the second attempt")
         assert len(stub.heartbeats) == 1, "the hub heard from this kiosk a moment ago"
         with fake._lock:
             fake.mono += 26
-        worker.sync_now()
-        wait_until(lambda: worker.attempts == 3 and fake.blocked("sync-upload"), what="the third attempt")
+        one_attempt(fake, worker.sync_now, "the third attempt")
         assert len(stub.heartbeats) == 1, "26 s of silence: not yet"
         with fake._lock:
             fake.mono += 1
-        worker.sync_now()
-        wait_until(lambda: worker.attempts == 4 and fake.blocked("sync-upload"), what="the fourth attempt")
+        one_attempt(fake, worker.sync_now, "the fourth attempt")
         assert len(stub.heartbeats) == 2, "27 s, nine tenths of sync_seconds: time to say it is alive"
     finally:
         worker.stop()
@@ -545,17 +552,13 @@ def test_a_heartbeat_counts_as_a_sync_and_an_answered_event_as_contact(stub, mak
         beat_at = room.clock.now()
         assert room.health.last_sync_at == beat_at, "the hub heard from the kiosk: that is a sync"
         room.clock.advance(5)
-        worker.sync_now()
-        wait_until(lambda: worker.attempts == 2 and fake.blocked("sync-upload"), what="a quiet attempt")
+        one_attempt(fake, worker.sync_now, "a quiet attempt")
         assert room.health.last_sync_at == beat_at, "nothing sent, nothing heard: no new sync time"
         with fake._lock:
             fake.mono += 27
-        room.note("test.one").result()
-        worker.sync_now()
-        wait_until(lambda: drained(room) and fake.blocked("sync-upload"), what="the one event sent")
-        sent_at = worker.attempts
-        worker.sync_now()
-        wait_until(lambda: worker.attempts == sent_at + 1 and fake.blocked("sync-upload"), what="the next attempt")
+        one_attempt(fake, lambda: room.note("test.one").result(), "the one event sent")
+        assert drained(room)
+        one_attempt(fake, worker.sync_now, "the next attempt")
         assert len(stub.heartbeats) == 1, "one event taken is contact too: no heartbeat right after it"
     finally:
         worker.stop()
@@ -578,3 +581,60 @@ def test_a_try_where_only_a_suspect_failed_neither_resets_the_backoff_nor_says_t
         worker.stop()
     assert fake.asked("sync-upload") == [0.0, 0.5, 1.0, 3600.0], "the backoff grew over the suspect-only try"
     assert reachable[:4] == [True, True, None, True], "that try says nothing either way about the hub"
+
+
+def test_a_failed_try_keeps_the_last_sync_time_and_says_nothing_of_the_key(stub, make_room):
+    """The layer and `kiosk sync status` (which reads what the worker kept) must still say when the logs last
+    went, whatever failed since."""
+    room = make_room(stub.url, stub.add_room("A"), sync_seconds=3600)
+    append_many(room.journal, 1)
+    fake = FakeTime(block_over=20.0)
+    worker = worker_for(room, wait=fake.wait, monotonic=fake.monotonic, backoff_base=30.0, backoff_cap=30.0)
+    worker.start()
+    try:
+        wait_until(lambda: drained(room) and fake.blocked("sync-upload"), what="the first sync")
+        synced_at = room.clock.now()
+        wait_until(lambda: kept(room.journal) == (synced_at, ""), what="the sync kept in the journal")
+        assert (room.health.sync_error, room.health.sync_trouble) == ("", "")
+        room.clock.advance(60)
+        stub.refuse.append((503, {"error": "database is busy"}, {}))
+        one_attempt(fake, lambda: append_many(room.journal, 1), "the refused try")
+        h = room.health
+        assert (h.last_sync_at, h.hub_key_refused, h.sync_trouble) == (synced_at, False, "busy")
+        wait_until(lambda: kept(room.journal) == (synced_at, "the hub is busy or cannot store now: database is busy"),
+                   what="the error kept beside the last sync time")
+    finally:
+        worker.stop()
+
+
+def test_an_outbox_that_cannot_be_counted_for_a_report_is_logged_and_the_worker_goes_on(
+        stub, make_room, caplog, monkeypatch):
+    import sys
+
+    from kiosk.sync import worker as worker_module
+
+    room = make_room(stub.url, stub.add_room("A"), sync_seconds=3600)
+    append_many(room.journal, 1)
+    real_counts = worker_module.outbox.counts
+    calls: list[str] = []
+
+    def counts_failing_at_the_first_report(journal):
+        if sys._getframe(1).f_code.co_name == "_report" and not calls:
+            calls.append("failed")
+            raise RuntimeError("database is locked")
+        return real_counts(journal)
+
+    monkeypatch.setattr(worker_module.outbox, "counts", counts_failing_at_the_first_report)
+    caplog.set_level(logging.INFO, logger="kiosk.sync.worker")
+    fake = FakeTime(block_over=20.0)
+    worker = worker_for(room, wait=fake.wait, monotonic=fake.monotonic)
+    worker.start()
+    try:
+        wait_until(lambda: drained(room) and fake.blocked("sync-upload"), what="the first attempt")
+        [(level, message)] = logged(caplog, "kiosk.sync.worker")
+        assert (level, message) == ("ERROR", "counting the outbox failed")
+        one_attempt(fake, lambda: append_many(room.journal, 1), "the next attempt")
+        assert drained(room)
+        assert room.health.sync_waiting == 0 and room.health.last_sync_at == room.clock.now()
+    finally:
+        worker.stop()
