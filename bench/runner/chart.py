@@ -36,7 +36,7 @@ def draw(records: list[dict], out: Path, title: str) -> Path | None:
     ax.set_yticks(range(len(judged)), labels, fontsize=8)
     ax.invert_yaxis()
     ax.set_xlabel("share of the budget (1.0 = the budget; bars are cut at 3)")
-    ax.set_title(title, fontsize=10)
+    fig.suptitle(title, fontsize=10)  # over the whole figure: the labels take half its width
     for i, j in enumerate(judged):
         ax.text(values[i] + 0.02, i, f"{j[1]:.2f} {j[2]}", va="center", fontsize=7)
     fig.tight_layout()
