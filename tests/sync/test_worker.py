@@ -646,3 +646,22 @@ def test_an_outbox_that_cannot_be_counted_for_a_report_is_logged_and_the_worker_
         assert room.health.sync_waiting == 0 and room.health.last_sync_at == room.clock.now()
     finally:
         worker.stop()
+
+
+def test_while_a_suspect_waits_its_backoff_a_new_event_does_not_cut_it_short(stub, make_room):
+    """A suspect is tried again on the backoff's schedule; a worker woken by every new event meanwhile would try
+    it again at once, each time, against a hub that may be failing on it."""
+    room = make_room(stub.url, stub.add_room("A"), sync_seconds=3600)
+    append_many(room.journal, 2)
+    fail = (500, {"error": "boom"}, {})
+    stub.refuse.extend([fail, None, fail, fail])  # the pair fails; one half through, the other fails alone, twice
+    fake = FakeTime(block_over=20.0)
+    worker = worker_for(room, backoff_base=30.0, backoff_cap=60.0, monotonic=fake.monotonic, wait=fake.wait)
+    worker.start()
+    try:
+        wait_until(lambda: fake.asked("sync-upload")[-1:] == [30.0], what="the suspect's backoff")
+        assert worker.uploader.suspects and worker.attempts == 1
+        committed_and_told(room, "test.more")
+        assert not worker._wake.is_set() and worker.attempts == 1
+    finally:
+        worker.stop()
