@@ -584,7 +584,8 @@ def test_a_try_where_only_a_suspect_failed_neither_resets_the_backoff_nor_says_t
     worker = worker_for(room, backoff_base=0.5, backoff_cap=60.0, monotonic=fake.monotonic, wait=fake.wait)
     worker.start()
     try:
-        wait_until(lambda: drained(room), what="the lone event delivered once the hub stops failing")
+        wait_until(lambda: drained(room) and fake.asked("sync-upload")[-1:] == [3600.0],
+                   what="the lone event delivered once the hub stops failing, and the worker back on its timer")
     finally:
         worker.stop()
     assert fake.asked("sync-upload") == [0.0, 0.5, 1.0, 3600.0], "the backoff grew over the suspect-only try"
