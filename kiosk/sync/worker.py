@@ -233,8 +233,7 @@ class SyncWorker:
         if synced:
             changes["last_sync_at"] = self.clock.now()
         self.room.update_health(**changes)
-        status = {"error": error, "last_sync_at": changes.get("last_sync_at",
-                                                               self.room.health.last_sync_at)}
+        status = {"error": error, "last_sync_at": self.room.health.last_sync_at}
         if status != self._last_status:
             self._last_status = status
             try:

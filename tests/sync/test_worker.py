@@ -666,3 +666,28 @@ def test_while_a_suspect_waits_its_backoff_a_new_event_does_not_cut_it_short(stu
         assert not worker._wake.is_set() and worker.attempts == 1
     finally:
         worker.stop()
+
+
+def test_a_status_that_cannot_be_kept_is_only_a_debug_line(stub, make_room, caplog, monkeypatch):
+    """The kept status is for `kiosk sync status` after a restart; failing to write it (a journal closing under
+    the worker) must not stop the sync, nor fill the log."""
+    from kiosk.sync import worker as worker_module
+
+    def keep_failing(*args):
+        raise RuntimeError("the journal is closed")
+
+    monkeypatch.setattr(worker_module, "keep", keep_failing)
+    room = make_room(stub.url, stub.add_room("A"), sync_seconds=3600)
+    append_many(room.journal, 1)
+    caplog.set_level(logging.DEBUG, logger="kiosk.sync.worker")
+    fake = FakeTime(block_over=20.0)
+    worker = worker_for(room, wait=fake.wait, monotonic=fake.monotonic)
+    worker.start()
+    try:
+        wait_until(lambda: drained(room) and fake.blocked("sync-upload"), what="the sync")
+    finally:
+        worker.stop()
+    [record] = [r for r in caplog.records if r.name == "kiosk.sync.worker"]
+    assert (record.levelname, record.getMessage()) == ("DEBUG", "could not keep the sync status in the journal")
+    assert isinstance(record.exc_info[1], RuntimeError)
+    assert room.health.last_sync_at == room.clock.now() and room.health.sync_error == ""
