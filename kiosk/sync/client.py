@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import time
 from dataclasses import dataclass
 from typing import Any, Callable, Sequence
@@ -209,10 +210,12 @@ class HubClient:
 
 
 def _error_text(resp: requests.Response) -> str:
+    """The hub's own words, or a non-JSON page's text on one line (a proxy's or another server's HTML error page
+    answering at the hub's URL): it ends up in a log line and in `kiosk sync status`."""
     try:
         data = resp.json()
     except ValueError:
-        return resp.text.strip()[:200]
+        return " ".join(re.sub(r"<[^>]*>", " ", resp.text).split())[:200]
     if isinstance(data, dict) and isinstance(data.get("error"), str):
         return data["error"]
     return ""

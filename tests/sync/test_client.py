@@ -247,6 +247,16 @@ def test_each_failing_answer_is_one_plain_error(hub, client, status, body, heade
     assert getattr(caught.value, "retry_after", None) == retry_after
 
 
+def test_an_html_error_page_is_read_as_one_line_of_its_text(hub, client):
+    """What a web server that is not the hub answers at the hub's URL (here Python's own, to a POST)."""
+    hub.answer(501, b"<!DOCTYPE HTML>\n<html lang=\"en\">\n  <head><title>Error response</title></head>\n  <body>\n"
+                    b"    <h1>Error response</h1>\n    <p>Error code: 501</p>\n  </body>\n</html>\n")
+    with pytest.raises(HubUnreachable) as caught:
+        client.help_calls()
+    assert str(caught.value) == ("the hub had an internal error (HTTP 501): Error response Error response "
+                                 "Error code: 501")
+
+
 def test_a_long_error_page_is_cut_to_200_characters(hub, client):
     hub.answer(500, b"x" * 500 + b"tail")
     with pytest.raises(HubFailed) as caught:
