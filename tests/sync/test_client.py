@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from kiosk.sync.client import (HubBusy, HubCall, HubClient, HubFailed, HubUnreachable, TokenRefused, _short)
+from kiosk.sync.client import (HubBusy, HubCall, HubClient, HubFailed, HubUnreachable, TokenRefused, _short,
+                                _was_sent)
 from tests.certs import self_signed
 from tests.needs import need_tool
 from tests.sync.conftest import logged
@@ -312,3 +313,15 @@ def test_a_refused_connection_is_unreachable_never_failed(refused_url):
         c.close()
     assert type(caught.value) is HubUnreachable
     assert str(caught.value) == f"cannot reach the hub at {refused_url} (connection refused)"
+
+
+def test_a_connection_error_counts_as_sent_unless_it_says_the_connection_was_never_made():
+    """Only a failure after sending can be the request's fault (docs in kiosk/sync/client.py); requests wraps
+    urllib3's reason in a MaxRetryError, or hands it over bare, or gives nothing at all."""
+    from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
+
+    never = NewConnectionError(None, "Failed to establish a new connection: [Errno 111] Connection refused")
+    assert _was_sent(requests.ConnectionError(MaxRetryError(None, "/", reason=never))) is False
+    assert _was_sent(requests.ConnectionError(never)) is False, "the reason itself, not wrapped"
+    assert _was_sent(requests.ConnectionError(ProtocolError("Connection aborted."))) is True
+    assert _was_sent(requests.ConnectionError()) is True, "nothing known: it may have been sent"
