@@ -220,8 +220,15 @@ def test_an_upload_answer_is_read_per_event(hub, client, caplog):
 
 def test_an_upload_answer_without_results_asks_about_the_hubs_version(hub, client):
     hub.answer(200, {"stored": 3})
-    with pytest.raises(HubUnreachable, match="^the hub answered an upload without results"):
+    with pytest.raises(HubUnreachable, match="^the hub answered an upload without results: is the hub's version "
+                                             "compatible with this kiosk\\?$"):
         client.upload("dev", 0, [], [])
+
+
+def test_junk_and_other_events_in_an_upload_answer_are_passed_over_not_the_end_of_it(hub, client):
+    hub.answer(200, {"results": ["junk", {"uuid": "elsewhere", "status": "stored"}, {"status": "stored"},
+                                 {"uuid": "u1", "status": "stored"}]})
+    assert client.upload("dev", 1, ['{"a":1}'], ["u1"]).confirmed == ["u1"]
 
 
 @pytest.mark.parametrize("status, body, headers, kind, message, retry_after", [
@@ -325,3 +332,27 @@ def test_a_connection_error_counts_as_sent_unless_it_says_the_connection_was_nev
     assert _was_sent(requests.ConnectionError(never)) is False, "the reason itself, not wrapped"
     assert _was_sent(requests.ConnectionError(ProtocolError("Connection aborted."))) is True
     assert _was_sent(requests.ConnectionError()) is True, "nothing known: it may have been sent"
+
+
+class Failing(requests.Session):
+    """A session whose every request fails with the given requests exception before anything is answered."""
+
+    def __init__(self, exc: requests.RequestException) -> None:
+        super().__init__()
+        self.exc = exc
+
+    def request(self, method, url, **kw):
+        raise self.exc
+
+
+@pytest.mark.parametrize("exc, kind, message", [
+    (requests.ConnectTimeout("connect timed out"), HubUnreachable, "the hub at http://hub.test did not answer in time"),
+    (requests.ReadTimeout("read timed out"), HubFailed, "the hub at http://hub.test did not answer in time"),
+    (requests.TooManyRedirects("Exceeded 30 redirects."), HubUnreachable,
+     "talking to the hub at http://hub.test failed (TooManyRedirects)"),
+])
+def test_each_request_failure_is_named_with_the_hub_and_told_apart_by_whether_it_was_sent(exc, kind, message):
+    c = HubClient("http://hub.test", "t", session=Failing(exc))
+    with pytest.raises(HubUnreachable) as caught:
+        c.help_calls()
+    assert type(caught.value) is kind and str(caught.value) == message

@@ -359,7 +359,9 @@ def test_the_kiosks_own_schedule_is_the_documented_one(make_room):
         help_client = sender._client_factory()
         assert (help_client.timeout, help_client.priority) == ((2.0, 5.0), HELP_PRIORITY)
         help_client.close()
-        assert worker.help_watch.wait == 1.0
+        watch = worker.help_watch
+        assert (watch.wait, watch.error_pause, watch.min_interval, watch.idle_check) == (1.0, 1.0, 0.2, 30.0), (
+            "a long poll of a second, a second's pause after a failure, at most five polls a second")
         watch_client = worker.help_watch._client_factory()
         assert (watch_client.timeout, watch_client.priority) == ((5.0, 30.0), None)
         watch_client.close()
