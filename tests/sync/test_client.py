@@ -356,3 +356,19 @@ def test_each_request_failure_is_named_with_the_hub_and_told_apart_by_whether_it
     with pytest.raises(HubUnreachable) as caught:
         c.help_calls()
     assert type(caught.value) is kind and str(caught.value) == message
+
+
+def test_a_retry_after_date_is_counted_from_the_kiosks_clock(hub):
+    from datetime import datetime, timezone
+    from email.utils import format_datetime
+
+    now = datetime(2026, 12, 3, 9, 0, tzinfo=timezone.utc).timestamp()
+    c = HubClient(hub.url, "t", now=lambda: now)
+    hub.answer(503, {"error": "maintenance"}, {"Retry-After": format_datetime(
+        datetime(2026, 12, 3, 9, 2, tzinfo=timezone.utc), usegmt=True)})
+    try:
+        with pytest.raises(HubBusy) as caught:
+            c.help_calls()
+    finally:
+        c.close()
+    assert caught.value.retry_after == 120.0
