@@ -693,3 +693,36 @@ def test_a_status_that_cannot_be_kept_is_only_a_debug_line(stub, make_room, capl
     assert (record.levelname, record.getMessage()) == ("DEBUG", "could not keep the sync status in the journal")
     assert isinstance(record.exc_info[1], RuntimeError)
     assert room.health.last_sync_at == room.clock.now() and room.health.sync_error == ""
+
+
+def test_an_event_journalled_during_a_failing_try_does_not_cut_the_backoff_after_it_short(stub, make_room):
+    """The event wakes the worker while it is still trying (it was not backing off then); once that try has
+    failed, the worker must wait out its backoff all the same, and still be there to sync afterwards."""
+    import requests
+
+    room = make_room(stub.url, stub.add_room("A"), sync_seconds=3600)
+    append_many(room.journal, 1)
+    stub.refuse.append((503, {"error": "busy"}, {}))
+
+    class EventMidTry(requests.Session):
+        tried = 0
+
+        def request(self, method, url, **kw):
+            if method == "POST" and url.endswith("/api/v1/events") and EventMidTry.tried == 0:
+                EventMidTry.tried += 1
+                committed_and_told(room, "test.during")
+            return super().request(method, url, **kw)
+
+    fake = FakeTime(block_over=20.0)
+    worker = worker_for(room, session_factory=EventMidTry, backoff_base=30.0, backoff_cap=30.0,
+                        wait=fake.wait, monotonic=fake.monotonic)
+    worker.start()
+    try:
+        # the first wait returns at once (the event's wake was already set), is not due, and the worker waits again
+        wait_until(lambda: fake.asked("sync-upload") == [0.0, 30.0, 30.0] and fake.blocked("sync-upload"),
+                   what="the backoff after the 503, waited out again after the event's wake")
+        assert worker.attempts == 1 and EventMidTry.tried == 1
+        one_attempt(fake, worker.sync_now, "the asked-for try")
+        assert drained(room) and worker.attempts == 2
+    finally:
+        worker.stop()
