@@ -726,3 +726,31 @@ def test_an_event_journalled_during_a_failing_try_does_not_cut_the_backoff_after
         assert drained(room) and worker.attempts == 2
     finally:
         worker.stop()
+
+
+def test_the_uploader_closes_its_own_connection_and_a_failing_close_is_only_a_debug_line(
+        stub, make_room, caplog, monkeypatch):
+    import threading
+
+    room = make_room(stub.url, stub.add_room("A"), sync_seconds=3600)
+    caplog.set_level(logging.DEBUG, logger="kiosk.sync.worker")
+    db = room.journal.db
+    real_close = db.close
+    closed_by: list[str] = []
+
+    def close():
+        if threading.current_thread().name == "sync-upload":
+            closed_by.append("sync-upload")
+            raise OSError("database busy")
+        return real_close()
+
+    monkeypatch.setattr(db, "close", close)
+    fake = FakeTime(block_over=20.0)
+    worker = worker_for(room, wait=fake.wait, monotonic=fake.monotonic)
+    worker.start()
+    wait_until(lambda: fake.blocked("sync-upload"), what="the uploader idle after its first try")
+    worker.stop()
+    assert closed_by == ["sync-upload"], "the uploader's thread closes the connection it opened"
+    debug = [r for r in caplog.records if r.name == "kiosk.sync.worker" and r.levelname == "DEBUG"]
+    assert [r.getMessage() for r in debug] == ["closing the sync thread's database connection failed"]
+    assert isinstance(debug[0].exc_info[1], OSError)
