@@ -754,3 +754,26 @@ def test_the_uploader_closes_its_own_connection_and_a_failing_close_is_only_a_de
     debug = [r for r in caplog.records if r.name == "kiosk.sync.worker" and r.levelname == "DEBUG"]
     assert [r.getMessage() for r in debug] == ["closing the sync thread's database connection failed"]
     assert isinstance(debug[0].exc_info[1], OSError)
+
+
+def test_every_client_of_the_worker_takes_its_session_factory_ca_file_and_clock(make_room, tmp_path):
+    """A private CA ([hub] ca_file) must reach the help path and the help watch too, not only the backlog; and a
+    Retry-After date is read on the kiosk's clock (the seam tests drive)."""
+    import dataclasses
+
+    import requests
+
+    class Marked(requests.Session):
+        pass
+
+    room = make_room("https://hub.test", "t")
+    ca = tmp_path / "hub-ca.crt"
+    config = dataclasses.replace(room.config.hub, ca_file=ca)
+    worker = SyncWorker(config, room, room.clock, session_factory=Marked)
+    clients = [worker.uploader.client, worker.help_sender._client_factory(), worker.help_watch._client_factory()]
+    try:
+        for c in clients:
+            assert isinstance(c.session, Marked) and c.verify == str(ca) and c._now == room.clock.now
+    finally:
+        for c in clients:
+            c.close()
