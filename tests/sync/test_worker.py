@@ -777,3 +777,16 @@ def test_every_client_of_the_worker_takes_its_session_factory_ca_file_and_clock(
     finally:
         for c in clients:
             c.close()
+
+
+def test_the_tuning_a_caller_passes_reaches_each_thread(make_room):
+    """The benches and the fault runs tune the worker: what they pass must be what the threads use."""
+    room = make_room("http://hub.test", "t", sync_seconds=30)
+    worker = SyncWorker(room.config.hub, room, room.clock, token_retry_seconds=7.0, help_wait=3.0,
+                        help_retry_first=0.1, help_retry_max=2.0)
+    try:
+        assert (worker.token_retry_seconds, worker.help_sender.token_retry_seconds) == (7.0, 7.0)
+        assert (worker.help_sender.retry_first, worker.help_sender.retry_max) == (0.1, 2.0)
+        assert worker.help_watch.wait == 3.0
+    finally:
+        worker.uploader.client.close()
