@@ -405,3 +405,42 @@ def test_the_set_aside_reason_counts_the_other_requests_that_failed_too(stub, jo
     [(record, reason)] = outbox.rejected_events(journal)
     assert reason.startswith("set aside after 16 tries: the hub failed on this event alone each time while it "
                              "took others (61 of 101 other requests got through meanwhile; last: ")
+
+
+def test_an_event_the_hub_refuses_alone_is_set_aside_with_its_reason_and_counts_as_an_answer_for_the_others(
+        stub, journal, caplog):
+    caplog.set_level(logging.INFO, logger="kiosk.sync.upload")
+    token = next(iter(stub.tokens))
+    journal.append(POISON, {"x": 1}).result()
+    journal.append(BREAKS, {"x": 2}).result()
+    poison, other = waiting_after(journal)
+    up = uploader(stub, journal, token)
+    up.suspects[poison.uuid] = Suspect(poison)
+    up.suspects[other.uuid] = Suspect(other, tries=5)
+    up.begin()
+    assert up.send_next() == Progress(attempted=1, rejected=1)
+    up.settle()
+    assert poison.uuid not in up.suspects, "set aside: no longer a suspect"
+    assert (up.suspects[other.uuid].others_ok, up.suspects[other.uuid].others_failed) == (1, 0), (
+        "a refusal is the hub answering: the link got through")
+    reason = "event kind 'poison' breaks this hub"
+    assert logged(caplog, "kiosk.sync.upload") == [
+        ("WARNING", f"hub refused event {poison.uuid} ({POISON}, seq {poison.seq}): {reason}; set aside")]
+    assert [r for _, r in outbox.rejected_events(journal)] == [f"HTTP 400: {reason}"]
+
+
+def test_each_request_counts_once_for_every_suspect_it_did_not_carry(stub, journal):
+    token = next(iter(stub.tokens))
+    for x in (1, 2):
+        journal.append(BREAKS, {"x": x}).result()
+    first, second = waiting_after(journal)
+    up = uploader(stub, journal, token)
+    up.suspects[first.uuid] = Suspect(first)
+    up.suspects[second.uuid] = Suspect(second, tries=1)
+    up.begin()
+    assert up.send_next() == Progress(attempted=1, failed=1), "the least tried, alone"
+    counts = {u: (s.others_ok, s.others_failed) for u, s in up.suspects.items()}
+    assert counts == {first.uuid: (0, 0), second.uuid: (0, 1)}, "the one it carried is not counted"
+    up._observe([first], False)
+    up._observe([first], True)
+    assert (up.suspects[second.uuid].others_ok, up.suspects[second.uuid].others_failed) == (1, 2)
