@@ -58,7 +58,8 @@ def test_repeat_uploads_are_confirmed_as_duplicates(stub, journal):
     assert outbox.counts(journal).waiting == 0
 
 
-def test_a_batch_refused_as_a_whole_is_bisected_down_to_the_bad_event(stub, journal):
+def test_a_batch_refused_as_a_whole_is_bisected_down_to_the_bad_event(stub, journal, caplog):
+    caplog.set_level(logging.INFO, logger="kiosk.sync.upload")
     token = next(iter(stub.tokens))
     append_many(journal, 6)
     journal.append(POISON, {"x": 1}).result()
@@ -72,9 +73,13 @@ def test_a_batch_refused_as_a_whole_is_bisected_down_to_the_bad_event(stub, jour
     [(record, reason)] = outbox.rejected_events(journal)
     assert record.kind == POISON and "breaks this hub" in reason and "400" in reason
     assert len(stub.events) == 15
+    splits = [m for level, m in logged(caplog, "kiosk.sync.upload") if level == "INFO"]
+    assert splits == [f"hub refused a batch of {n} events (HTTP 400); splitting to find the bad ones"
+                      for n in (16, 8, 4, 2)]
 
 
-def test_events_the_hub_rejects_are_set_aside_with_its_reason(stub, journal):
+def test_events_the_hub_rejects_are_set_aside_with_its_reason(stub, journal, caplog):
+    caplog.set_level(logging.INFO, logger="kiosk.sync.upload")
     token = next(iter(stub.tokens))
     journal.append("k" * 65, {}).result()
     append_many(journal, 3)
@@ -84,9 +89,12 @@ def test_events_the_hub_rejects_are_set_aside_with_its_reason(stub, journal):
     assert (progress.confirmed, progress.rejected) == (3, 1)
     [(record, reason)] = outbox.rejected_events(journal)
     assert reason == "kind is longer than 64 characters"
+    assert logged(caplog, "kiosk.sync.upload") == [
+        ("WARNING", f"hub rejected event {record.uuid}: kind is longer than 64 characters; set aside")]
 
 
-def test_events_the_hub_leaves_out_of_its_answer_stay_waiting(stub, journal):
+def test_events_the_hub_leaves_out_of_its_answer_stay_waiting(stub, journal, caplog):
+    caplog.set_level(logging.INFO, logger="kiosk.sync.upload")
     token = next(iter(stub.tokens))
     append_many(journal, 4)
     stub.leave_out.add(outbox.pending(journal)[1].uuid)
@@ -94,6 +102,8 @@ def test_events_the_hub_leaves_out_of_its_answer_stay_waiting(stub, journal):
     assert up.send_next().confirmed == 3
     up.settle()
     assert outbox.counts(journal).waiting == 1
+    assert logged(caplog, "kiosk.sync.upload") == [
+        ("WARNING", "hub did not answer for 1 of 4 events; they stay waiting")]
     assert up.send_next().attempted == 0, "within one drain the cursor moves past what was answered"
     up.begin()
     assert [i.uuid for i in waiting_after(journal)] == list(stub.leave_out)
@@ -444,3 +454,17 @@ def test_each_request_counts_once_for_every_suspect_it_did_not_carry(stub, journ
     up._observe([first], False)
     up._observe([first], True)
     assert (up.suspects[second.uuid].others_ok, up.suspects[second.uuid].others_failed) == (1, 2)
+
+
+def test_a_request_the_hub_could_not_take_counts_as_a_failure_for_the_suspects(stub, journal):
+    token = next(iter(stub.tokens))
+    journal.append(BREAKS, {"x": 1}).result()
+    append_many(journal, 2)
+    suspect, *_ = waiting_after(journal)
+    up = uploader(stub, journal, token)
+    up.suspects[suspect.uuid] = Suspect(suspect)
+    stub.refuse.append((503, {"error": "busy"}, {}))
+    up.begin()
+    with pytest.raises(HubUnreachable):
+        up.send_next()
+    assert (up.suspects[suspect.uuid].others_ok, up.suspects[suspect.uuid].others_failed) == (0, 1)
