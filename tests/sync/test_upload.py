@@ -468,3 +468,32 @@ def test_a_request_the_hub_could_not_take_counts_as_a_failure_for_the_suspects(s
     with pytest.raises(HubUnreachable):
         up.send_next()
     assert (up.suspects[suspect.uuid].others_ok, up.suspects[suspect.uuid].others_failed) == (0, 1)
+
+
+def test_a_batch_fills_its_bytes_exactly_and_not_one_byte_more(stub, journal):
+    """Each event costs its text and a comma; the envelope's share is kept apart (ENVELOPE_BYTES)."""
+    from kiosk.sync.upload import ENVELOPE_BYTES
+
+    token = next(iter(stub.tokens))
+    for _ in range(3):
+        journal.append("big", {"blob": "x" * 1000})
+    journal.flush()
+    items = waiting_after(journal)
+
+    def cost(pair) -> int:
+        return sum(len(i.text.encode("utf-8")) + 1 for i in pair)
+
+    short = uploader(stub, journal, token, max_bytes=cost(items[:2]) + ENVELOPE_BYTES - 1)
+    short.send_next()
+    short.settle()
+    exact = uploader(stub, journal, token, max_bytes=cost(items[1:]) + ENVELOPE_BYTES)
+    exact.send_next()
+    exact.settle()
+    assert [n for _, n in stub.requests] == [1, 2], "one byte short of two: one goes; two that fit exactly: both"
+
+
+def test_progress_added_up_keeps_every_help_call_the_hub_confirmed():
+    """The help sender marks delivered the calls of a batch the uploader split in halves: both halves' calls."""
+    total = Progress(attempted=1, confirmed=1, raised_confirmed=["a"])
+    total.add(Progress(attempted=2, confirmed=1, failed=1, raised_confirmed=["b"]))
+    assert total == Progress(attempted=3, confirmed=2, failed=1, raised_confirmed=["a", "b"])
