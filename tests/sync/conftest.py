@@ -74,6 +74,22 @@ def refused_url() -> str:
     holder.close()
 
 
+def close_failing_in(monkeypatch, db, thread: str) -> list[str]:
+    """Make the database's close fail (OSError) when the named thread calls it, as a busy or vanished file
+    would; other threads close it for real. Returns the list of names of the threads whose close failed."""
+    real_close = db.close
+    failed_in: list[str] = []
+
+    def close():
+        if threading.current_thread().name == thread:
+            failed_in.append(thread)
+            raise OSError("database busy")
+        return real_close()
+
+    monkeypatch.setattr(db, "close", close)
+    return failed_in
+
+
 class HeldUp:
     """A wait (or pause) seam that holds every thread calling it until release(): a thread stuck somewhere
     that does not see its stop. `held` names the threads it holds, so a test stops them only once they are."""
@@ -110,6 +126,11 @@ class FakeTime:
     def monotonic(self) -> float:
         with self._lock:
             return self.mono
+
+    def advance(self, seconds: float) -> None:
+        """Time passes outside any wait (between a test's steps)."""
+        with self._lock:
+            self.mono += seconds
 
     def wait(self, event: threading.Event, timeout: float) -> bool:
         with self._lock:

@@ -19,7 +19,7 @@ from kiosk.sync.client import HubClient, TokenRefused
 from kiosk.sync.helpsend import HelpSender, with_age
 from kiosk.sync.upload import Uploader
 from kiosk.sync.status import ANSWERED
-from tests.sync.conftest import FakeTime, HeldUp, append_many, logged, wait_until
+from tests.sync.conftest import FakeTime, HeldUp, append_many, close_failing_in, logged, wait_until
 
 THREAD = "sync-help-send"
 
@@ -214,17 +214,7 @@ def test_the_sender_closes_its_own_connection_and_a_failing_close_is_only_a_debu
         stub, make_room, caplog, monkeypatch):
     room = make_room(stub.url, stub.add_room("A"))
     caplog.set_level(logging.DEBUG, logger="kiosk.sync.helpsend")
-    db = room.journal.db
-    real_close = db.close
-    closed_by: list[str] = []
-
-    def close():
-        if threading.current_thread().name == THREAD:
-            closed_by.append(THREAD)
-            raise OSError("database busy")
-        return real_close()
-
-    monkeypatch.setattr(db, "close", close)
+    closed_by = close_failing_in(monkeypatch, room.journal.db, THREAD)
     fake = FakeTime(block_over=20.0)
     sender = sender_for(room, wait=fake.wait)
     sender.start()

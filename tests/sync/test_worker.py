@@ -16,7 +16,7 @@ from kiosk.session.record import BACKLOG_PRIORITY, HELP_PRIORITY
 from kiosk.store import outbox
 from kiosk.sync.status import kept
 from kiosk.sync.worker import SyncWorker
-from tests.sync.conftest import FakeTime, HeldUp, append_many, logged, wait_until
+from tests.sync.conftest import FakeTime, HeldUp, append_many, close_failing_in, logged, wait_until
 from tests.sync.stubhub import POISON, StubHub
 
 
@@ -463,22 +463,30 @@ def test_a_worker_that_does_not_stop_in_time_says_so_and_can_be_stopped_again(ma
         assert not t.is_alive()
 
 
-def test_a_heartbeat_goes_only_when_the_hub_has_heard_nothing_for_most_of_a_sync_interval(stub, make_room):
-    """An idle kiosk says it is alive once per sync_seconds, not at every "sync now" in between."""
-    room = make_room(stub.url, stub.add_room("A"), sync_seconds=30)
+def beating(stub, room) -> tuple[SyncWorker, FakeTime]:
+    """A worker with nothing to send, on fake time, started and idle after its first heartbeat."""
     fake = FakeTime(block_over=20.0)
     worker = worker_for(room, wait=fake.wait, monotonic=fake.monotonic)
     worker.start()
     try:
         wait_until(lambda: len(stub.heartbeats) == 1 and fake.blocked("sync-upload"), what="the first heartbeat")
+    except AssertionError:
+        worker.stop()
+        raise
+    return worker, fake
+
+
+def test_a_heartbeat_goes_only_when_the_hub_has_heard_nothing_for_most_of_a_sync_interval(stub, make_room):
+    """An idle kiosk says it is alive once per sync_seconds, not at every "sync now" in between."""
+    room = make_room(stub.url, stub.add_room("A"), sync_seconds=30)
+    worker, fake = beating(stub, room)
+    try:
         one_attempt(fake, worker.sync_now, "the second attempt")
         assert len(stub.heartbeats) == 1, "the hub heard from this kiosk a moment ago"
-        with fake._lock:
-            fake.mono += 26
+        fake.advance(26)
         one_attempt(fake, worker.sync_now, "the third attempt")
         assert len(stub.heartbeats) == 1, "26 s of silence: not yet"
-        with fake._lock:
-            fake.mono += 1
+        fake.advance(1)
         one_attempt(fake, worker.sync_now, "the fourth attempt")
         assert len(stub.heartbeats) == 2, "27 s, nine tenths of sync_seconds: time to say it is alive"
     finally:
@@ -554,18 +562,14 @@ def test_each_answered_batch_shows_the_hub_reachable_and_what_still_waits_before
 
 def test_a_heartbeat_counts_as_a_sync_and_an_answered_event_as_contact(stub, make_room):
     room = make_room(stub.url, stub.add_room("A"), sync_seconds=30)
-    fake = FakeTime(block_over=20.0)
-    worker = worker_for(room, wait=fake.wait, monotonic=fake.monotonic)
-    worker.start()
+    worker, fake = beating(stub, room)
     try:
-        wait_until(lambda: len(stub.heartbeats) == 1 and fake.blocked("sync-upload"), what="the first heartbeat")
         beat_at = room.clock.now()
         assert room.health.last_sync_at == beat_at, "the hub heard from the kiosk: that is a sync"
         room.clock.advance(5)
         one_attempt(fake, worker.sync_now, "a quiet attempt")
         assert room.health.last_sync_at == beat_at, "nothing sent, nothing heard: no new sync time"
-        with fake._lock:
-            fake.mono += 27
+        fake.advance(27)
         one_attempt(fake, lambda: room.note("test.one").result(), "the one event sent")
         assert drained(room)
         one_attempt(fake, worker.sync_now, "the next attempt")
@@ -730,21 +734,9 @@ def test_an_event_journalled_during_a_failing_try_does_not_cut_the_backoff_after
 
 def test_the_uploader_closes_its_own_connection_and_a_failing_close_is_only_a_debug_line(
         stub, make_room, caplog, monkeypatch):
-    import threading
-
     room = make_room(stub.url, stub.add_room("A"), sync_seconds=3600)
     caplog.set_level(logging.DEBUG, logger="kiosk.sync.worker")
-    db = room.journal.db
-    real_close = db.close
-    closed_by: list[str] = []
-
-    def close():
-        if threading.current_thread().name == "sync-upload":
-            closed_by.append("sync-upload")
-            raise OSError("database busy")
-        return real_close()
-
-    monkeypatch.setattr(db, "close", close)
+    closed_by = close_failing_in(monkeypatch, room.journal.db, "sync-upload")
     fake = FakeTime(block_over=20.0)
     worker = worker_for(room, wait=fake.wait, monotonic=fake.monotonic)
     worker.start()
